@@ -81,6 +81,12 @@ enum class Error : std::uint8_t {
     json_wrong_type,             ///< a JSON member has the wrong type
     json_trailing_garbage,       ///< text after the closing brace
     port_out_of_range,           ///< port not in 1..65535
+    aliyun_empty_field,          ///< ProductKey, DeviceName, DeviceSecret, clientId or host part empty
+    aliyun_forbidden_character,  ///< '|', ',' or '&' (or a non-host character) where it breaks the format
+    aliyun_client_id_too_long,   ///< clientId prefix over 64 characters
+    aliyun_field_too_long,       ///< a field longer than its fixed storage
+    aliyun_retain_not_supported, ///< Aliyun IoT does not keep retained messages on MQTT 3.1.1
+    json_too_deep,               ///< JSON nesting deeper than the reader's limit
 };
 
 /// Human-readable name of an error, stable for logs.
@@ -147,6 +153,12 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::json_wrong_type: return "JSON field has the wrong type";
     case Error::json_trailing_garbage: return "text after the end of the JSON object";
     case Error::port_out_of_range: return "port out of range 1..65535";
+    case Error::aliyun_empty_field: return "ProductKey, DeviceName, DeviceSecret, clientId and host parts must not be empty";
+    case Error::aliyun_forbidden_character: return "a field contains a character that breaks the Aliyun format ('|', ',' or '&')";
+    case Error::aliyun_client_id_too_long: return "Aliyun clientId prefix is at most 64 characters";
+    case Error::aliyun_field_too_long: return "field longer than its fixed storage";
+    case Error::aliyun_retain_not_supported: return "Aliyun IoT does not support retained messages";
+    case Error::json_too_deep: return "JSON nested too deeply";
     }
     return "unknown error";
 }

@@ -1,0 +1,65 @@
+// alimqtt/aliyun/fixed_string.hpp — a string with a capacity fixed at compile
+// time, for credentials, hosts and topics built without a heap.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace alimqtt::aliyun {
+
+/// A string of at most N chars stored inline (plus a terminating NUL so that
+/// c_str() can be handed to C APIs). Appends that do not fit fail as a whole.
+template <std::size_t N>
+class FixedString {
+public:
+    static constexpr std::size_t capacity = N;
+
+    constexpr FixedString() noexcept = default;
+
+    /// Text without the terminating NUL.
+    constexpr std::string_view view() const noexcept { return {data_.data(), size_}; }
+    /// NUL-terminated text.
+    constexpr const char* c_str() const noexcept { return data_.data(); }
+    constexpr std::size_t size() const noexcept { return size_; }
+    constexpr bool empty() const noexcept { return size_ == 0; }
+    constexpr void clear() noexcept { size_ = 0; data_[0] = '\0'; }
+
+    /// Appends `s`; returns false (and changes nothing) when it does not fit.
+    [[nodiscard]] constexpr bool append(std::string_view s) noexcept {
+        if (s.size() > N - size_) return false;
+        for (char c : s) data_[size_++] = c;
+        data_[size_] = '\0';
+        return true;
+    }
+    /// Appends one char; returns false when full.
+    [[nodiscard]] constexpr bool push_back(char c) noexcept {
+        if (size_ == N) return false;
+        data_[size_++] = c;
+        data_[size_] = '\0';
+        return true;
+    }
+    /// Appends the decimal digits of `v`; returns false when they do not fit.
+    [[nodiscard]] constexpr bool append_decimal(unsigned long long v) noexcept {
+        char digits[20]{};
+        std::size_t n = 0;
+        do {
+            digits[n++] = static_cast<char>('0' + v % 10);
+            v /= 10;
+        } while (v != 0);
+        if (n > N - size_) return false;
+        while (n != 0) data_[size_++] = digits[--n];
+        data_[size_] = '\0';
+        return true;
+    }
+
+    friend constexpr bool operator==(const FixedString& a, std::string_view b) noexcept {
+        return a.view() == b;
+    }
+
+private:
+    std::array<char, N + 1> data_{};
+    std::size_t size_ = 0;
+};
+
+} // namespace alimqtt::aliyun
