@@ -40,6 +40,9 @@ enum class Error : std::uint8_t {
     invalid_topic_name,          ///< empty, wildcard in a PUBLISH topic, or too long (4.7)
     invalid_topic_filter,        ///< '+' or '#' misplaced, or empty (4.7.1)
     trailing_bytes,              ///< bytes left after the last field of the packet
+    remaining_length_too_large,  ///< packet body over 268,435,455 bytes, the 4-byte maximum (2.2.3)
+    client_id_requires_clean_session, ///< empty client id with clean session 0 (3.1.3.1, MQTT-3.1.3-7)
+    subscribe_reserved_bits,     ///< SUBSCRIBE requested-QoS byte has bits 7..2 set (3.8.3.1)
 
     // --- transport and session (client.hpp, session.hpp) ---
     would_block = 40,            ///< the call cannot proceed without blocking; try again
@@ -116,6 +119,9 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::invalid_topic_name: return "invalid topic name";
     case Error::invalid_topic_filter: return "invalid topic filter";
     case Error::trailing_bytes: return "bytes after the last field of the packet";
+    case Error::remaining_length_too_large: return "packet body longer than 268435455 bytes";
+    case Error::client_id_requires_clean_session: return "an empty client id requires clean session";
+    case Error::subscribe_reserved_bits: return "SUBSCRIBE requested-QoS reserved bits set";
     case Error::would_block: return "would block";
     case Error::connection_closed: return "connection closed by peer";
     case Error::transport_error: return "transport error";
