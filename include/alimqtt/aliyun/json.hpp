@@ -1,0 +1,535 @@
+// alimqtt/aliyun/json.hpp — a small JSON reader that needs no heap: it checks
+// a whole document once, then hands out views into the text (RFC 8259).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "alimqtt/aliyun/fixed_string.hpp"
+#include "alimqtt/error.hpp"
+
+namespace alimqtt::aliyun::json {
+
+/// Deepest nesting of objects and arrays the reader accepts.
+inline constexpr std::size_t max_depth = 32;
+
+/// The type of a JSON value.
+enum class Kind : std::uint8_t { object, array, string, number, boolean, null };
+
+namespace detail {
+
+constexpr bool is_ws(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+constexpr bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+constexpr int hex_value(char c) noexcept {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+constexpr std::size_t skip_ws(std::string_view t, std::size_t i) noexcept {
+    while (i < t.size() && is_ws(t[i])) ++i;
+    return i;
+}
+
+/// Reads the 4 hex digits of a \u escape at t[i..i+4); -1 when malformed.
+constexpr long read_u4(std::string_view t, std::size_t i) noexcept {
+    if (t.size() < 4 || i > t.size() - 4) return -1;
+    long v = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+        const int h = hex_value(t[i + k]);
+        if (h < 0) return -1;
+        v = v * 16 + h;
+    }
+    return v;
+}
+
+/// Scans a string whose opening quote is at t[i]; returns the index just
+/// past the closing quote. RFC 8259 section 7: no raw control characters,
+/// only the listed escapes; \u surrogates must come as a proper pair.
+constexpr Result<std::size_t> scan_string(std::string_view t, std::size_t i) noexcept {
+    ++i; // opening quote
+    while (i < t.size()) {
+        const char c = t[i];
+        if (c == '"') return i + 1;
+        if (static_cast<unsigned char>(c) < 0x20) return Error::json_syntax;
+        if (c != '\\') {
+            ++i;
+            continue;
+        }
+        if (++i >= t.size()) return Error::json_syntax;
+        switch (t[i]) {
+        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': ++i; break;
+        case 'u': {
+            const long cp = read_u4(t, i + 1);
+            if (cp < 0) return Error::json_syntax;
+            i += 5;
+            if (cp >= 0xDC00 && cp <= 0xDFFF) return Error::json_syntax; // lone low surrogate
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                if (i + 1 >= t.size() || t[i] != '\\' || t[i + 1] != 'u') return Error::json_syntax;
+                const long low = read_u4(t, i + 2);
+                if (low < 0xDC00 || low > 0xDFFF) return Error::json_syntax;
+                i += 6;
+            }
+            break;
+        }
+        default: return Error::json_syntax;
+        }
+    }
+    return Error::json_syntax; // unterminated
+}
+
+/// Scans a number at t[i]: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+constexpr Result<std::size_t> scan_number(std::string_view t, std::size_t i) noexcept {
+    if (i < t.size() && t[i] == '-') ++i;
+    if (i >= t.size() || !is_digit(t[i])) return Error::json_syntax;
+    if (t[i] == '0') ++i;
+    else while (i < t.size() && is_digit(t[i])) ++i;
+    if (i < t.size() && t[i] == '.') {
+        ++i;
+        if (i >= t.size() || !is_digit(t[i])) return Error::json_syntax;
+        while (i < t.size() && is_digit(t[i])) ++i;
+    }
+    if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+        ++i;
+        if (i < t.size() && (t[i] == '+' || t[i] == '-')) ++i;
+        if (i >= t.size() || !is_digit(t[i])) return Error::json_syntax;
+        while (i < t.size() && is_digit(t[i])) ++i;
+    }
+    return i;
+}
+
+/// Scans one complete value starting at t[i] (no leading whitespace) and
+/// returns the index just past it. Nesting is tracked with a bit per level
+/// instead of recursion, so hostile input cannot exhaust a small MCU stack.
+constexpr Result<std::size_t> scan_value(std::string_view t, std::size_t i) noexcept {
+    std::uint64_t in_object = 0; // bit d set: level d is an object, else an array
+    std::size_t depth = 0;
+    static_assert(max_depth <= 64);
+    for (;;) {
+        // Expecting a value at t[i].
+        i = skip_ws(t, i);
+        if (i >= t.size()) return Error::json_syntax;
+        bool value_done = true;
+        const char c = t[i];
+        if (c == '{' || c == '[') {
+            if (depth == max_depth) return Error::json_too_deep;
+            const bool obj = c == '{';
+            if (obj) in_object |= std::uint64_t{1} << depth;
+            else in_object &= ~(std::uint64_t{1} << depth);
+            ++depth;
+            i = skip_ws(t, i + 1);
+            if (i < t.size() && t[i] == (obj ? '}' : ']')) {
+                --depth;
+                ++i;
+            } else if (obj) {
+                // First member: "key" ws ':'
+                if (i >= t.size() || t[i] != '"') return Error::json_syntax;
+                const auto k = scan_string(t, i);
+                if (!k) return k.error();
+                i = skip_ws(t, *k);
+                if (i >= t.size() || t[i] != ':') return Error::json_syntax;
+                ++i;
+                value_done = false;
+            } else {
+                value_done = false;
+            }
+        } else if (c == '"') {
+            const auto e = scan_string(t, i);
+            if (!e) return e.error();
+            i = *e;
+        } else if (c == '-' || is_digit(c)) {
+            const auto e = scan_number(t, i);
+            if (!e) return e.error();
+            i = *e;
+        } else if (t.substr(i, 4) == "true" || t.substr(i, 4) == "null") {
+            i += 4;
+        } else if (t.substr(i, 5) == "false") {
+            i += 5;
+        } else {
+            return Error::json_syntax;
+        }
+        if (!value_done) continue;
+        // A value ended: close containers or move to the next element.
+        for (;;) {
+            if (depth == 0) return i;
+            const bool obj = (in_object >> (depth - 1)) & 1;
+            i = skip_ws(t, i);
+            if (i >= t.size()) return Error::json_syntax;
+            if (t[i] == (obj ? '}' : ']')) {
+                --depth;
+                ++i;
+                continue;
+            }
+            if (t[i] != ',') return Error::json_syntax;
+            i = skip_ws(t, i + 1);
+            if (obj) {
+                if (i >= t.size() || t[i] != '"') return Error::json_syntax;
+                const auto k = scan_string(t, i);
+                if (!k) return k.error();
+                i = skip_ws(t, *k);
+                if (i >= t.size() || t[i] != ':') return Error::json_syntax;
+                ++i;
+            }
+            break;
+        }
+    }
+}
+
+/// Appends the UTF-8 encoding of code point `cp` through `put`.
+template <class Put>
+constexpr bool put_utf8(unsigned long cp, Put& put) noexcept {
+    if (cp < 0x80) return put(static_cast<char>(cp));
+    if (cp < 0x800)
+        return put(static_cast<char>(0xC0 | (cp >> 6))) && put(static_cast<char>(0x80 | (cp & 0x3F)));
+    if (cp < 0x10000)
+        return put(static_cast<char>(0xE0 | (cp >> 12))) && put(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) &&
+               put(static_cast<char>(0x80 | (cp & 0x3F)));
+    return put(static_cast<char>(0xF0 | (cp >> 18))) && put(static_cast<char>(0x80 | ((cp >> 12) & 0x3F))) &&
+           put(static_cast<char>(0x80 | ((cp >> 6) & 0x3F))) && put(static_cast<char>(0x80 | (cp & 0x3F)));
+}
+
+/// Decodes the raw contents of a string (between the quotes) char by char
+/// into `put`; stops and returns false when `put` does or the text is bad.
+template <class Put>
+constexpr bool decode(std::string_view raw, Put&& put) noexcept {
+    for (std::size_t i = 0; i < raw.size();) {
+        const char c = raw[i];
+        if (c != '\\') {
+            if (!put(c)) return false;
+            ++i;
+            continue;
+        }
+        if (i + 1 >= raw.size()) return false;
+        const char e = raw[i + 1];
+        i += 2;
+        char out = 0;
+        switch (e) {
+        case '"': out = '"'; break;
+        case '\\': out = '\\'; break;
+        case '/': out = '/'; break;
+        case 'b': out = '\b'; break;
+        case 'f': out = '\f'; break;
+        case 'n': out = '\n'; break;
+        case 'r': out = '\r'; break;
+        case 't': out = '\t'; break;
+        case 'u': {
+            const long hi = read_u4(raw, i);
+            if (hi < 0) return false;
+            i += 4;
+            unsigned long cp = static_cast<unsigned long>(hi);
+            if (hi >= 0xD800 && hi <= 0xDBFF) {
+                // UTF-16 surrogate pair -> one supplementary code point.
+                if (i + 1 >= raw.size() || raw[i] != '\\' || raw[i + 1] != 'u') return false;
+                const long lo = read_u4(raw, i + 2);
+                if (lo < 0xDC00 || lo > 0xDFFF) return false;
+                i += 6;
+                cp = 0x10000 + ((static_cast<unsigned long>(hi) - 0xD800) << 10) +
+                     (static_cast<unsigned long>(lo) - 0xDC00);
+            } else if (hi >= 0xDC00 && hi <= 0xDFFF) {
+                return false;
+            }
+            if (!put_utf8(cp, put)) return false;
+            continue;
+        }
+        default: return false;
+        }
+        if (!put(out)) return false;
+    }
+    return true;
+}
+
+} // namespace detail
+
+/// A JSON string as written in the text: the characters between the quotes,
+/// escapes not yet decoded. Decoding happens on demand, into your storage.
+class String {
+public:
+    constexpr String() noexcept = default;
+    /// Wraps raw (still escaped) string contents, without the quotes.
+    constexpr explicit String(std::string_view raw) noexcept : raw_(raw) {}
+
+    /// The contents as written, escapes included.
+    constexpr std::string_view raw() const noexcept { return raw_; }
+    /// True when the text has no escapes, so raw() is the decoded value.
+    constexpr bool is_plain() const noexcept { return raw_.find('\\') == std::string_view::npos; }
+
+    /// Compares the decoded contents with `plain`, without storage.
+    constexpr bool equals(std::string_view plain) const noexcept {
+        std::size_t n = 0;
+        const bool all = detail::decode(raw_, [&](char c) {
+            if (n >= plain.size() || plain[n] != c) return false;
+            ++n;
+            return true;
+        });
+        return all && n == plain.size();
+    }
+
+    /// Decodes into `out`; the view covers the written part.
+    constexpr Result<std::string_view> decode_into(std::span<char> out) const noexcept {
+        std::size_t n = 0;
+        bool overflow = false;
+        const bool all = detail::decode(raw_, [&](char c) {
+            if (n == out.size()) {
+                overflow = true;
+                return false;
+            }
+            out[n++] = c;
+            return true;
+        });
+        if (overflow) return Error::buffer_too_small;
+        if (!all) return Error::json_syntax;
+        return std::string_view(out.data(), n);
+    }
+
+    /// Decodes into a FixedString<N>.
+    template <std::size_t N>
+    constexpr Result<FixedString<N>> decode() const noexcept {
+        FixedString<N> s;
+        bool overflow = false;
+        const bool all = detail::decode(raw_, [&](char c) {
+            if (!s.push_back(c)) overflow = true;
+            return !overflow;
+        });
+        if (overflow) return Error::buffer_too_small;
+        if (!all) return Error::json_syntax;
+        return s;
+    }
+
+private:
+    std::string_view raw_;
+};
+
+class Value;
+class Members;
+class Elements;
+
+/// One member of an object: its name and its value.
+struct Member;
+
+/// One JSON value: a view into a document already checked by parse().
+class Value {
+public:
+    constexpr Value() noexcept = default;
+
+    constexpr Kind kind() const noexcept {
+        if (raw_.empty()) return Kind::null;
+        switch (raw_[0]) {
+        case '{': return Kind::object;
+        case '[': return Kind::array;
+        case '"': return Kind::string;
+        case 't': case 'f': return Kind::boolean;
+        case 'n': return Kind::null;
+        default: return Kind::number;
+        }
+    }
+    /// The value's exact text in the document (strings keep their quotes).
+    constexpr std::string_view raw() const noexcept { return raw_; }
+
+    constexpr bool is_object() const noexcept { return kind() == Kind::object; }
+    constexpr bool is_array() const noexcept { return kind() == Kind::array; }
+    constexpr bool is_string() const noexcept { return kind() == Kind::string; }
+    constexpr bool is_number() const noexcept { return kind() == Kind::number; }
+    constexpr bool is_bool() const noexcept { return kind() == Kind::boolean; }
+    constexpr bool is_null() const noexcept { return kind() == Kind::null; }
+
+    /// The string (escaped form); json_wrong_type for other kinds.
+    constexpr Result<String> as_string() const noexcept {
+        if (!is_string()) return Error::json_wrong_type;
+        return String(raw_.substr(1, raw_.size() - 2));
+    }
+    /// true/false; json_wrong_type for other kinds.
+    constexpr Result<bool> as_bool() const noexcept {
+        if (!is_bool()) return Error::json_wrong_type;
+        return raw_[0] == 't';
+    }
+    /// A whole number in int64 range; json_wrong_type for anything else
+    /// (fraction, exponent, out of range, not a number).
+    constexpr Result<std::int64_t> as_int() const noexcept {
+        if (!is_number()) return Error::json_wrong_type;
+        std::size_t i = 0;
+        const bool negative = raw_[0] == '-';
+        if (negative) ++i;
+        // Accumulate as a negative number: -2^63 is representable, 2^63 is not.
+        std::int64_t v = 0;
+        constexpr std::int64_t min = -9223372036854775807LL - 1;
+        for (; i < raw_.size(); ++i) {
+            const char c = raw_[i];
+            if (!detail::is_digit(c)) return Error::json_wrong_type;
+            const int d = c - '0';
+            if (v < (min + d) / 10) return Error::json_wrong_type;
+            v = v * 10 - d;
+        }
+        if (!negative) {
+            if (v == min) return Error::json_wrong_type;
+            v = -v;
+        }
+        return v;
+    }
+
+    /// Members of an object (empty range for other kinds).
+    constexpr Members members() const noexcept;
+    /// Elements of an array (empty range for other kinds).
+    constexpr Elements elements() const noexcept;
+    /// The first member named `name`, if this is an object that has one.
+    constexpr std::optional<Value> find(std::string_view name) const noexcept;
+
+private:
+    friend constexpr Result<Value> parse(std::string_view) noexcept;
+    friend class MemberIterator;
+    friend class ElementIterator;
+    constexpr explicit Value(std::string_view raw) noexcept : raw_(raw) {}
+    std::string_view raw_ = "null";
+};
+
+struct Member {
+    String name;
+    Value value;
+};
+
+/// Walks the members of a checked object.
+class MemberIterator {
+public:
+    using value_type = Member;
+    using difference_type = std::ptrdiff_t;
+
+    constexpr MemberIterator() noexcept = default;
+    constexpr explicit MemberIterator(std::string_view object) noexcept : text_(object), pos_(1) { read(); }
+
+    constexpr const Member& operator*() const noexcept { return current_; }
+    constexpr const Member* operator->() const noexcept { return &current_; }
+    constexpr MemberIterator& operator++() noexcept {
+        read();
+        return *this;
+    }
+    constexpr void operator++(int) noexcept { read(); }
+    friend constexpr bool operator==(const MemberIterator& it, std::default_sentinel_t) noexcept { return it.done_; }
+
+private:
+    constexpr void read() noexcept {
+        std::size_t i = detail::skip_ws(text_, pos_);
+        if (i < text_.size() && text_[i] == ',') i = detail::skip_ws(text_, i + 1);
+        if (i >= text_.size() || text_[i] != '"') {
+            done_ = true;
+            return;
+        }
+        const auto key_end = detail::scan_string(text_, i);
+        if (!key_end) {
+            done_ = true;
+            return;
+        }
+        current_.name = String(text_.substr(i + 1, *key_end - i - 2));
+        i = detail::skip_ws(text_, *key_end) + 1; // past ':'
+        i = detail::skip_ws(text_, i);
+        const auto value_end = detail::scan_value(text_, i);
+        if (!value_end) {
+            done_ = true;
+            return;
+        }
+        current_.value = Value(text_.substr(i, *value_end - i));
+        pos_ = *value_end;
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+    Member current_{};
+    bool done_ = false;
+};
+
+/// Walks the elements of a checked array.
+class ElementIterator {
+public:
+    using value_type = Value;
+    using difference_type = std::ptrdiff_t;
+
+    constexpr ElementIterator() noexcept = default;
+    constexpr explicit ElementIterator(std::string_view array) noexcept : text_(array), pos_(1) { read(); }
+
+    constexpr const Value& operator*() const noexcept { return current_; }
+    constexpr const Value* operator->() const noexcept { return &current_; }
+    constexpr ElementIterator& operator++() noexcept {
+        read();
+        return *this;
+    }
+    constexpr void operator++(int) noexcept { read(); }
+    friend constexpr bool operator==(const ElementIterator& it, std::default_sentinel_t) noexcept {
+        return it.done_;
+    }
+
+private:
+    constexpr void read() noexcept {
+        std::size_t i = detail::skip_ws(text_, pos_);
+        if (i < text_.size() && text_[i] == ',') i = detail::skip_ws(text_, i + 1);
+        if (i >= text_.size() || text_[i] == ']') {
+            done_ = true;
+            return;
+        }
+        const auto end = detail::scan_value(text_, i);
+        if (!end) {
+            done_ = true;
+            return;
+        }
+        current_ = Value(text_.substr(i, *end - i));
+        pos_ = *end;
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+    Value current_{};
+    bool done_ = false;
+};
+
+/// Range over an object's members: `for (const json::Member& m : v.members())`.
+class Members {
+public:
+    constexpr explicit Members(std::string_view object) noexcept : object_(object) {}
+    constexpr MemberIterator begin() const noexcept {
+        if (object_.empty()) {
+            MemberIterator it(std::string_view("{}"));
+            return it;
+        }
+        return MemberIterator(object_);
+    }
+    constexpr std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    std::string_view object_;
+};
+
+/// Range over an array's elements: `for (json::Value e : v.elements())`.
+class Elements {
+public:
+    constexpr explicit Elements(std::string_view array) noexcept : array_(array) {}
+    constexpr ElementIterator begin() const noexcept {
+        return ElementIterator(array_.empty() ? std::string_view("[]") : array_);
+    }
+    constexpr std::default_sentinel_t end() const noexcept { return {}; }
+
+private:
+    std::string_view array_;
+};
+
+constexpr Members Value::members() const noexcept { return Members(is_object() ? raw_ : std::string_view{}); }
+constexpr Elements Value::elements() const noexcept { return Elements(is_array() ? raw_ : std::string_view{}); }
+constexpr std::optional<Value> Value::find(std::string_view name) const noexcept {
+    for (const Member& m : members())
+        if (m.name.equals(name)) return m.value;
+    return std::nullopt;
+}
+
+/// Checks that `text` is exactly one JSON value (whitespace around it is
+/// allowed) and returns it. Errors: json_syntax, json_too_deep,
+/// json_trailing_garbage (anything but whitespace after the value).
+constexpr Result<Value> parse(std::string_view text) noexcept {
+    const std::size_t start = detail::skip_ws(text, 0);
+    if (start >= text.size()) return Error::json_syntax;
+    const auto end = detail::scan_value(text, start);
+    if (!end) return end.error();
+    if (detail::skip_ws(text, *end) != text.size()) return Error::json_trailing_garbage;
+    return Value(text.substr(start, *end - start));
+}
+
+} // namespace alimqtt::aliyun::json
