@@ -1,0 +1,12 @@
+# cmake -DLOG=<file> -P alimqttFailOnLog.cmake: fail when the (doxygen warning)
+# log is not empty, printing its first 40 lines and the number of warnings.
+if(EXISTS "${LOG}")
+    file(STRINGS "${LOG}" lines)
+    list(LENGTH lines count)
+    if(count GREATER 0)
+        list(SUBLIST lines 0 40 head)
+        list(JOIN head "\n" text)
+        message("${text}")
+        message(FATAL_ERROR "doxygen: ${count} warning line(s); all of them are in ${LOG}")
+    endif()
+endif()

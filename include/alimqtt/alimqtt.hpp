@@ -1,0 +1,7 @@
+// alimqtt/alimqtt.hpp — the umbrella include: everything a firmware or host
+// application needs, in one line. (alimqtt/fmt.hpp is separate: it needs fmt.)
+#pragma once
+
+#include <alimqtt/concepts.hpp>
+#include <alimqtt/error.hpp>
+#include <alimqtt/codec/packets.hpp>
