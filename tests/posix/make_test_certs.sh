@@ -1,7 +1,8 @@
 #!/bin/sh
 # Generates throw-away TLS material for the tests into DIR with the openssl CLI:
 # ca.pem/ca.key (the test CA), server.pem/server.key (CN=localhost, SAN
-# DNS:localhost + IP:127.0.0.1, signed by ca), wrong-ca.pem (an unrelated CA).
+# DNS:localhost + IP:127.0.0.1, signed by ca), other.pem/other.key (signed by
+# ca but only for DNS:broker.example), wrong-ca.pem (an unrelated CA).
 # Usage: make_test_certs.sh DIR     Exit 77 when openssl is missing (ctest SKIP).
 set -eu
 dir=$1
@@ -13,8 +14,14 @@ for ca in ca wrong-ca; do
     openssl req -x509 $ec -keyout $ca.key -out $ca.pem -days 2 -subj "/CN=alimqtt test $ca" \
         -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign 2>/dev/null
 done
-openssl req $ec -keyout server.key -out server.csr -subj /CN=localhost 2>/dev/null
-printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' > server.ext
-openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
-    -extfile server.ext -out server.pem 2>/dev/null
-rm -f server.csr server.ext ca.srl
+issue() { # issue NAME CN SAN
+    openssl req $ec -keyout "$1.key" -out "$1.csr" -subj "/CN=$2" 2>/dev/null
+    printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$3" > "$1.ext"
+    openssl x509 -req -in "$1.csr" -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile "$1.ext" -out "$1.pem" 2>/dev/null
+    rm -f "$1.csr" "$1.ext"
+}
+issue server localhost DNS:localhost,IP:127.0.0.1
+issue other broker.example DNS:broker.example
+rm -f ca.srl
+chmod 644 ./*.key # the test brokers run as the mosquitto user
