@@ -2,6 +2,8 @@
 // application needs, in one line. (alimqtt/fmt.hpp is separate: it needs fmt.)
 #pragma once
 
+#include <alimqtt/aliyun.hpp>
+#include <alimqtt/codec.hpp>
 #include <alimqtt/concepts.hpp>
 #include <alimqtt/error.hpp>
-#include <alimqtt/codec/packets.hpp>
+#include <alimqtt/topic.hpp>
