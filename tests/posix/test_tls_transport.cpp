@@ -8,6 +8,8 @@
 #include <openssl/ssl.h>
 
 #include <array>
+#include <cstring>
+#include <vector>
 #include <csignal>
 #include <cstdlib>
 #include <fstream>
@@ -288,4 +290,37 @@ TEST_CASE("the embedded Aliyun roots are byte-identical to examples/certs and al
     X509_STORE* store = X509_STORE_new();
     CHECK(alimqtt::posix::load_aliyun_roots(store) == 3);
     X509_STORE_free(store);
+}
+
+TEST_CASE("a 2 MiB TLS transfer through partial writes and would-block comes back intact") {
+    TlsServer server; // echoes everything back
+    TlsTransport t(trust(cert("ca.pem")));
+    REQUIRE(t.connect("localhost", server.port(), SteadyClock::now() + 10s).ok());
+    std::vector<std::byte> out(2 * 1024 * 1024);
+    for (std::size_t i = 0; i < out.size(); ++i) out[i] = static_cast<std::byte>((i * 31) ^ (i >> 9));
+    std::vector<std::byte> back;
+    back.reserve(out.size());
+    std::array<std::byte, 16384> buf{};
+    std::size_t sent = 0;
+    bool saw_block = false;
+    bool saw_partial = false;
+    const auto give_up = SteadyClock::now() + 60s;
+    while (back.size() < out.size() && SteadyClock::now() < give_up) {
+        if (sent < out.size()) {
+            // Offer a different (moving) window each time: the client's queue grows and shrinks.
+            const auto r = t.send(std::span(out).subspan(sent));
+            REQUIRE((r.status == IoStatus::ok || r.status == IoStatus::would_block));
+            if (r.status == IoStatus::would_block) saw_block = true;
+            else if (r.bytes < out.size() - sent) saw_partial = true;
+            sent += r.bytes;
+        }
+        const auto r = t.recv(buf);
+        REQUIRE((r.status == IoStatus::ok || r.status == IoStatus::would_block));
+        if (r.status == IoStatus::ok) back.insert(back.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(r.bytes));
+        else t.wait(SteadyClock::now() + 100ms, sent < out.size());
+    }
+    REQUIRE(back.size() == out.size());
+    CHECK(std::memcmp(back.data(), out.data(), out.size()) == 0);
+    CHECK(saw_partial);
+    INFO("would-block seen: " << saw_block);
 }
