@@ -58,6 +58,15 @@ enum class Stage : std::uint8_t {
     established ///< connected (and handshake done)
 };
 
+/// Counters of the paths data took, for tuning buffers and for tests.
+struct Stats {
+    std::uint32_t rx_callbacks = 0;   ///< recv callbacks that carried data
+    std::uint32_t rx_pbufs = 0;       ///< pbufs in those chains
+    std::uint32_t rx_held = 0;        ///< times the ring was full and a pbuf was kept
+    std::uint32_t tx_blocked = 0;     ///< send() calls that found no room
+    std::uint32_t sent_callbacks = 0; ///< `sent` callbacks (acknowledged data)
+};
+
 /// A non-blocking MQTT byte stream over one lwIP `altcp_pcb`.
 ///
 /// Callbacks only move bytes and set flags; every call from the application
@@ -84,6 +93,9 @@ public:
     Transport(const Transport&) = delete;
     Transport& operator=(const Transport&) = delete;
     ~Transport() { abort(); }
+
+    /// Switches between plain TCP (nullptr) and TLS for the next open().
+    void use_tls(altcp_tls_config* tls) noexcept { tls_ = tls; }
 
 #if ALIMQTT_LWIP_HAS_TLS
     /// Builds a TLS client config that verifies the server against `ca_pem`
@@ -147,9 +159,15 @@ public:
         Locked lock;
         if (state_ != State::connected || pcb_ == nullptr) return broken();
         std::size_t n = std::min({out.size(), static_cast<std::size_t>(altcp_sndbuf(pcb_)), MaxWrite});
-        if (n == 0) return IoResult::blocked();
+        if (n == 0) {
+            ++stats_.tx_blocked;
+            return IoResult::blocked();
+        }
         const err_t e = altcp_write(pcb_, out.data(), static_cast<u16_t>(n), TCP_WRITE_FLAG_COPY);
-        if (e == ERR_MEM) return IoResult::blocked(); // queue full: nothing was taken
+        if (e == ERR_MEM) { // queue full: nothing was taken
+            ++stats_.tx_blocked;
+            return IoResult::blocked();
+        }
         if (e != ERR_OK) return IoResult::failed(e);
         (void)altcp_output(pcb_); // on failure lwIP's timers retry; the bytes are queued
         return IoResult::done(n);
@@ -215,6 +233,11 @@ public:
     err_t lwip_error() const noexcept { return err_; }
     /// mbedTLS verification flags seen when a handshake failed (0: none or not TLS).
     std::uint32_t tls_verify_flags() const noexcept { return tls_verify_flags_; }
+    /// Counters since construction.
+    Stats stats() const noexcept {
+        Locked lock;
+        return stats_;
+    }
 
 private:
     enum class State : std::uint8_t { idle, resolving, resolved, connecting, connected, failed };
@@ -414,13 +437,17 @@ private:
             pbuf_free(p);
             return ERR_OK;
         }
+        ++self->stats_.rx_callbacks;
+        for (const pbuf* q = p; q != nullptr; q = q->next) ++self->stats_.rx_pbufs;
         if (self->held_ != nullptr) {
+            ++self->stats_.rx_held;
             pbuf_cat(self->held_, p); // keeps ownership; the window bounds how much
         } else {
             const std::size_t taken = self->rx_.push(p, 0);
             if (taken == p->tot_len) {
                 pbuf_free(p);
             } else {
+                ++self->stats_.rx_held;
                 self->held_ = p;
                 self->held_off_ = taken;
             }
@@ -429,7 +456,8 @@ private:
         return ERR_OK;
     }
 
-    static err_t on_sent(void*, altcp_pcb*, u16_t) {
+    static err_t on_sent(void* arg, altcp_pcb*, u16_t) {
+        if (auto* self = static_cast<Transport*>(arg)) ++self->stats_.sent_callbacks;
         P::notify(); // room in the send buffer again
         return ERR_OK;
     }
@@ -466,6 +494,7 @@ private:
     bool peer_closed_ = false;
     err_t err_ = ERR_OK;
     std::uint32_t tls_verify_flags_ = 0;
+    Stats stats_{};
 };
 
 } // namespace alimqtt::lwip
