@@ -7,10 +7,11 @@
 #include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 namespace alimqtt::aliyun::detail {
 
-/// Buffers input into 64-byte blocks for `Derived::compress(const Byte*)` and
+/// Buffers input into 64-byte blocks for `Derived::compress(const uint8_t*)` and
 /// pads the message at the end (RFC 1321 3.1-3.2, FIPS 180-4 5.1.1): a 0x80
 /// byte, zeros, then the bit length as 8 bytes, big- or little-endian.
 template <class Derived, std::size_t DigestSize, bool BigEndianLength>
@@ -67,8 +68,16 @@ private:
             self().compress(buffer_.data());
             buffered_ = 0;
         }
-        // Whole blocks straight from the caller's memory.
-        for (; n >= block_size; n -= block_size, p += block_size) self().compress(p);
+        // Whole blocks straight from the caller's memory when it holds bytes
+        // of the right type; char and std::byte input goes through the buffer.
+        if constexpr (std::is_same_v<Byte, std::uint8_t>) {
+            for (; n >= block_size; n -= block_size, p += block_size) self().compress(p);
+        } else {
+            for (; n >= block_size; n -= block_size) {
+                for (std::size_t k = 0; k < block_size; ++k) buffer_[k] = static_cast<std::uint8_t>(*p++);
+                self().compress(buffer_.data());
+            }
+        }
         while (n != 0) {
             buffer_[buffered_++] = static_cast<std::uint8_t>(*p++);
             --n;

@@ -97,13 +97,13 @@ constexpr Result<ConnectParams> connect_params(const Credentials& credentials, c
 constexpr bool client_id_expects_tls(std::string_view client_id) noexcept {
     const std::size_t bar = client_id.find('|');
     if (bar == std::string_view::npos) return true;
-    std::string_view rest = client_id.substr(bar + 1);
+    std::string_view rest = detail::slice(client_id, bar + 1);
     while (!rest.empty()) {
         const std::size_t end = rest.find_first_of(",|");
-        const std::string_view pair = rest.substr(0, end);
+        const std::string_view pair = detail::slice(rest, 0, end);
         if (pair == "securemode=3") return false;
         if (end == std::string_view::npos || rest[end] == '|') break;
-        rest = rest.substr(end + 1);
+        rest = detail::slice(rest, end + 1);
     }
     return true;
 }

@@ -62,4 +62,15 @@ private:
     std::size_t size_ = 0;
 };
 
+namespace detail {
+/// `s.substr(pos, n)` without the out_of_range throw path (which drags
+/// exception machinery into -fno-exceptions firmware): pos is clamped.
+constexpr std::string_view slice(std::string_view s, std::size_t pos,
+                                 std::size_t n = std::string_view::npos) noexcept {
+    if (pos > s.size()) pos = s.size();
+    const std::size_t rest = s.size() - pos;
+    return {s.data() + pos, n < rest ? n : rest};
+}
+} // namespace detail
+
 } // namespace alimqtt::aliyun

@@ -145,9 +145,9 @@ constexpr Result<std::size_t> scan_value(std::string_view t, std::size_t i) noex
             const auto e = scan_number(t, i);
             if (!e) return e.error();
             i = *e;
-        } else if (t.substr(i, 4) == "true" || t.substr(i, 4) == "null") {
+        } else if (aliyun::detail::slice(t, i, 4) == "true" || aliyun::detail::slice(t, i, 4) == "null") {
             i += 4;
-        } else if (t.substr(i, 5) == "false") {
+        } else if (aliyun::detail::slice(t, i, 5) == "false") {
             i += 5;
         } else {
             return Error::json_syntax;
@@ -339,7 +339,7 @@ public:
     /// The string (escaped form); json_wrong_type for other kinds.
     constexpr Result<String> as_string() const noexcept {
         if (!is_string()) return Error::json_wrong_type;
-        return String(raw_.substr(1, raw_.size() - 2));
+        return String(aliyun::detail::slice(raw_, 1, raw_.size() - 2));
     }
     /// true/false; json_wrong_type for other kinds.
     constexpr Result<bool> as_bool() const noexcept {
@@ -421,7 +421,7 @@ private:
             done_ = true;
             return;
         }
-        current_.name = String(text_.substr(i + 1, *key_end - i - 2));
+        current_.name = String(aliyun::detail::slice(text_, i + 1, *key_end - i - 2));
         i = detail::skip_ws(text_, *key_end) + 1; // past ':'
         i = detail::skip_ws(text_, i);
         const auto value_end = detail::scan_value(text_, i);
@@ -429,7 +429,7 @@ private:
             done_ = true;
             return;
         }
-        current_.value = Value(text_.substr(i, *value_end - i));
+        current_.value = Value(aliyun::detail::slice(text_, i, *value_end - i));
         pos_ = *value_end;
     }
 
@@ -472,7 +472,7 @@ private:
             done_ = true;
             return;
         }
-        current_ = Value(text_.substr(i, *end - i));
+        current_ = Value(aliyun::detail::slice(text_, i, *end - i));
         pos_ = *end;
     }
 
@@ -529,7 +529,7 @@ constexpr Result<Value> parse(std::string_view text) noexcept {
     const auto end = detail::scan_value(text, start);
     if (!end) return end.error();
     if (detail::skip_ws(text, *end) != text.size()) return Error::json_trailing_garbage;
-    return Value(text.substr(start, *end - start));
+    return Value(aliyun::detail::slice(text, start, *end - start));
 }
 
 } // namespace alimqtt::aliyun::json

@@ -50,9 +50,8 @@ private:
     constexpr void write_digest(Digest& out) const noexcept { detail::store_le32(state_, out); }
 
     // RFC 1321 3.4: four rounds of 16 operations over one 512-bit block.
-    template <class Byte>
-    constexpr void compress(const Byte* block) noexcept {
-        std::array<std::uint32_t, 16> x{};
+    constexpr void compress(const std::uint8_t* block) noexcept {
+        std::array<std::uint32_t, 16> x; // every word is written before it is read
         for (int i = 0; i < 16; ++i) x[i] = detail::load_le32(block + 4 * i);
         std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3];
         for (int i = 0; i < 64; ++i) {

@@ -39,9 +39,8 @@ private:
     constexpr void write_digest(Digest& out) const noexcept { detail::store_be32(state_, out); }
 
     // FIPS 180-4 6.1.2: one 512-bit block; functions and constants of 4.1.1/4.2.1.
-    template <class Byte>
-    constexpr void compress(const Byte* block) noexcept {
-        std::array<std::uint32_t, 80> w{};
+    constexpr void compress(const std::uint8_t* block) noexcept {
+        std::array<std::uint32_t, 80> w; // every word is written before it is read
         for (int t = 0; t < 16; ++t) w[t] = detail::load_be32(block + 4 * t);
         for (int t = 16; t < 80; ++t) w[t] = std::rotl(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 1);
         std::uint32_t a = state_[0], b = state_[1], c = state_[2], d = state_[3], e = state_[4];

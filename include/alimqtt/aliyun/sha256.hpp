@@ -50,9 +50,8 @@ private:
     constexpr void write_digest(Digest& out) const noexcept { detail::store_be32(state_, out); }
 
     // FIPS 180-4 6.2.2: one 512-bit block.
-    template <class Byte>
-    constexpr void compress(const Byte* block) noexcept {
-        std::array<std::uint32_t, 64> w{};
+    constexpr void compress(const std::uint8_t* block) noexcept {
+        std::array<std::uint32_t, 64> w; // every word is written before it is read
         for (int t = 0; t < 16; ++t) w[t] = detail::load_be32(block + 4 * t);
         for (int t = 16; t < 64; ++t) {
             const std::uint32_t s0 = std::rotr(w[t - 15], 7) ^ std::rotr(w[t - 15], 18) ^ (w[t - 15] >> 3);

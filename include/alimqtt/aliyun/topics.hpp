@@ -121,7 +121,7 @@ constexpr Result<Topic> rrpc_response_topic(const DeviceId& d, std::string_view 
 constexpr std::string_view rrpc_message_id(std::string_view topic) noexcept {
     const std::size_t at = topic.find("/rrpc/request/");
     if (!topic.starts_with("/sys/") || at == std::string_view::npos) return {};
-    const std::string_view id = topic.substr(at + 14);
+    const std::string_view id = detail::slice(topic, at + 14);
     return id.find('/') == std::string_view::npos ? id : std::string_view{};
 }
 /// NTP request (up): `/ext/ntp/<pk>/<dn>/request`.
