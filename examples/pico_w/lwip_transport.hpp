@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 
 #include "lwip/altcp.h"
@@ -120,6 +121,7 @@ public:
             tls_verify_flags_ = 0;
             peer_closed_ = false;
 #if LWIP_DNS
+            resolving_host_ = host;
             const err_t e = dns_gethostbyname(host, &addr_, &Transport::on_dns, this);
             if (e == ERR_OK) state_ = State::resolved; // cached or a literal address
             else if (e != ERR_INPROGRESS) fail(e);
@@ -128,13 +130,15 @@ public:
             else fail(ERR_ARG); // no DNS in this lwIP: only literal addresses
 #endif
         }
-        if (!wait_for([this] { return state_ != State::resolving; }, deadline)) {
-            Locked lock;
-            state_ = State::idle; // a late DNS answer is ignored
-            return Error::timeout;
-        }
+        const bool resolved = wait_for([this] { return state_ != State::resolving; }, deadline);
         {
             Locked lock;
+            resolving_host_ = nullptr; // a late DNS answer is ignored from now on
+            if (!resolved) {
+                state_ = State::idle;
+                err_ = ERR_TIMEOUT;
+                return Error::timeout;
+            }
             if (state_ != State::resolved) return Error::transport_error;
             stage_ = Stage::connect;
             const err_t e = start_connect(host, port);
@@ -145,6 +149,7 @@ public:
         }
         if (!wait_for([this] { return state_ != State::connecting; }, deadline)) {
             abort();
+            err_ = ERR_TIMEOUT;
             return Error::timeout;
         }
         Locked lock;
@@ -228,11 +233,20 @@ public:
         return state_ == State::connected && !peer_closed_;
     }
     /// The step an open() reached (or failed at).
-    Stage stage() const noexcept { return stage_; }
+    Stage stage() const noexcept {
+        Locked lock;
+        return stage_;
+    }
     /// The lwIP error behind the last failure (ERR_OK if none).
-    err_t lwip_error() const noexcept { return err_; }
+    err_t lwip_error() const noexcept {
+        Locked lock;
+        return err_;
+    }
     /// mbedTLS verification flags seen when a handshake failed (0: none or not TLS).
-    std::uint32_t tls_verify_flags() const noexcept { return tls_verify_flags_; }
+    std::uint32_t tls_verify_flags() const noexcept {
+        Locked lock;
+        return tls_verify_flags_;
+    }
     /// Counters since construction.
     Stats stats() const noexcept {
         Locked lock;
@@ -404,9 +418,13 @@ private:
     // --- lwIP callbacks: run with the lock held; move data, set flags ----
 
 #if LWIP_DNS
-    static void on_dns(const char*, const ip_addr_t* ip, void* arg) {
+    static void on_dns(const char* name, const ip_addr_t* ip, void* arg) {
         auto* self = static_cast<Transport*>(arg);
-        if (self->state_ != State::resolving) return; // the open() that asked gave up
+        // Only the answer the current open() waits for; an earlier open()
+        // that gave up may have asked for another name.
+        if (self->state_ != State::resolving || self->resolving_host_ == nullptr ||
+            std::strcmp(name, self->resolving_host_) != 0)
+            return;
         if (ip != nullptr) {
             self->addr_ = *ip;
             self->state_ = State::resolved;
@@ -485,6 +503,7 @@ private:
 
     altcp_tls_config* tls_ = nullptr;
     altcp_pcb* pcb_ = nullptr;
+    const char* resolving_host_ = nullptr; ///< the name open() is resolving (valid during open())
     ip_addr_t addr_{};
     Ring rx_{};
     pbuf* held_ = nullptr;     ///< received data the ring had no room for
