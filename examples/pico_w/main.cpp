@@ -433,6 +433,10 @@ int main() {
             led(true); // on while connecting
             if (was_connected) std::printf("wifi: link lost\n");
             was_connected = false;
+            if (client.connected()) { // the TCP connection died with the link: say so now
+                net.abort();
+                (void)client.poll();
+            }
             if (!wifi_backoff.ready()) {
                 idle(200ms);
                 continue;

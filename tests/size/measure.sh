@@ -39,3 +39,10 @@ for fw in client_full client_aliyun; do
 done
 client_hex=$(arm-none-eabi-nm -S -C "$out/client_full.elf" | awk '$4 == "client" { print $2 }')
 echo "sizeof(Client<..., DefaultConfig>) static RAM: $((16#$client_hex)) bytes (in the bss above)"
+echo
+echo "largest functions of (a) (bytes, demangled, templates shortened):"
+arm-none-eabi-nm -S -C --size-sort "$out/client_full.elf" | sort -u -k1,1 |
+    awk '$3 ~ /^[TtWw]$/ { size = strtonum_hex($2); $1 = $2 = $3 = ""; print size "\t" $0 }
+         function strtonum_hex(h,   i, c, v) { v = 0; h = tolower(h); for (i = 1; i <= length(h); i++) { c = index("0123456789abcdef", substr(h, i, 1)) - 1; v = v * 16 + c } return v }' |
+    grep -v -E '\b(memset|memcpy|__call_exitprocs|__register_exitproc|_exit|main)\b' |
+    sed -E 's/<[^<>]*(<[^<>]*(<[^<>]*>[^<>]*)*>[^<>]*)*>/<…>/g' | sort -rn | head -12
