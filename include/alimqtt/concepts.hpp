@@ -19,13 +19,17 @@ enum class IoStatus : unsigned char {
 
 /// Result of Transport::send / Transport::recv.
 struct IoResult {
-    IoStatus status = IoStatus::ok;
+    IoStatus status = IoStatus::ok; ///< what happened
     std::size_t bytes = 0; ///< bytes moved when status == ok
     int code = 0;          ///< platform error number when status == error
 
+    /// `n` bytes moved.
     static constexpr IoResult done(std::size_t n) noexcept { return {IoStatus::ok, n, 0}; }
+    /// Nothing can move now (would block).
     static constexpr IoResult blocked() noexcept { return {IoStatus::would_block, 0, 0}; }
+    /// The peer closed the stream.
     static constexpr IoResult eof() noexcept { return {IoStatus::closed, 0, 0}; }
+    /// The stream failed with platform error `c`.
     static constexpr IoResult failed(int c) noexcept { return {IoStatus::error, 0, c}; }
 };
 

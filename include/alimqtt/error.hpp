@@ -175,17 +175,22 @@ constexpr std::string_view to_string(Error e) noexcept {
 template <class T>
 class [[nodiscard]] Result {
 public:
+    /// A success holding a copy of `v`.
     constexpr Result(const T& v) noexcept(std::is_nothrow_copy_constructible_v<T>) : ok_(true) {
         std::construct_at(&value_, v);
     }
+    /// A success holding `v`, moved in.
     constexpr Result(T&& v) noexcept(std::is_nothrow_move_constructible_v<T>) : ok_(true) {
         std::construct_at(&value_, std::move(v));
     }
+    /// A failure with error `e`.
     constexpr Result(Error e) noexcept : error_(e), ok_(false) {}
+    /// Copies the value or the error.
     constexpr Result(const Result& o) : ok_(o.ok_) {
         if (ok_) std::construct_at(&value_, o.value_);
         else error_ = o.error_;
     }
+    /// Copies the value or the error.
     constexpr Result& operator=(const Result& o) {
         if (this != &o) {
             reset();
@@ -197,14 +202,23 @@ public:
     }
     constexpr ~Result() { reset(); }
 
+    /// True when it holds a value.
     constexpr bool ok() const noexcept { return ok_; }
+    /// Same as ok().
     constexpr explicit operator bool() const noexcept { return ok_; }
+    /// The error; only meaningful when !ok().
     constexpr Error error() const noexcept { return ok_ ? Error{} : error_; }
+    /// The value; only when ok().
     constexpr T& value() noexcept { return value_; }
+    /// The value; only when ok().
     constexpr const T& value() const noexcept { return value_; }
+    /// The value; only when ok().
     constexpr T& operator*() noexcept { return value_; }
+    /// The value; only when ok().
     constexpr const T& operator*() const noexcept { return value_; }
+    /// Member access to the value; only when ok().
     constexpr T* operator->() noexcept { return &value_; }
+    /// Member access to the value; only when ok().
     constexpr const T* operator->() const noexcept { return &value_; }
 
 private:
@@ -222,10 +236,15 @@ private:
 template <>
 class [[nodiscard]] Result<void> {
 public:
+    /// Success.
     constexpr Result() noexcept = default;
+    /// A failure with error `e`.
     constexpr Result(Error e) noexcept : error_(e), ok_(false) {}
+    /// True on success.
     constexpr bool ok() const noexcept { return ok_; }
+    /// Same as ok().
     constexpr explicit operator bool() const noexcept { return ok_; }
+    /// The error; only meaningful when !ok().
     constexpr Error error() const noexcept { return ok_ ? Error{} : error_; }
 
 private:

@@ -56,9 +56,9 @@ constexpr auto parse_packet_spec(fmt::format_parse_context& ctx, PacketSpec& spe
     return it;
 }
 
-/// Writes `s` between double quotes: `"` and `\` escaped, \n \r \t by name,
-/// other control bytes as \xNN; bytes >= 0x80 kept as is when `s` is valid
-/// UTF-8 (so Chinese text stays readable), else escaped as \xNN.
+/// Writes `s` between double quotes: `"` and `\\` escaped, newline, CR and tab
+/// by name, other control bytes as `\\xNN`; bytes >= 0x80 kept as is when `s` is
+/// valid UTF-8 (so Chinese text stays readable), else escaped as `\\xNN`.
 template <class Out>
 Out write_quoted(Out out, std::string_view s) {
     const bool utf8 = validate_utf8(s).ok();
@@ -149,11 +149,33 @@ struct PacketFormatter {
     constexpr auto parse(fmt::format_parse_context& ctx) { return parse_packet_spec(ctx, spec); }
 };
 
+/// Shared formatter of the packets that carry only a packet id: `PUBACK(id=7)`.
+template <class P>
+struct IdOnlyFormatter : PacketFormatter {
+    /// Writes the type name and the id.
+    template <class Ctx>
+    auto format(const P& p, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}(id={})", packet_type_name(packet_type_of<P>), p.packet_id);
+    }
+};
+/// Shared formatter of the packets with no fields: `PINGREQ`.
+template <class P>
+struct EmptyPacketFormatter : PacketFormatter {
+    /// Writes the type name.
+    template <class Ctx>
+    auto format(const P&, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}", packet_type_name(packet_type_of<P>));
+    }
+};
+
 } // namespace alimqtt::fmt_detail
+
+/// {fmt}'s namespace: alimqtt adds its `formatter` specialisations here.
+namespace fmt {
 
 /// `timed out`: the text of alimqtt::to_string(); width, fill and alignment work as for strings.
 template <>
-struct fmt::formatter<alimqtt::Error> : fmt::formatter<std::string_view> {
+struct formatter<alimqtt::Error> : fmt::formatter<std::string_view> {
     /// Writes to_string(e).
     template <class Ctx>
     auto format(alimqtt::Error e, Ctx& ctx) const {
@@ -163,7 +185,7 @@ struct fmt::formatter<alimqtt::Error> : fmt::formatter<std::string_view> {
 
 /// `ok`, or the error's text.
 template <>
-struct fmt::formatter<alimqtt::Status> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::Status> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes "ok" or to_string(s.error()).
     template <class Ctx>
     auto format(const alimqtt::Status& s, Ctx& ctx) const {
@@ -173,7 +195,7 @@ struct fmt::formatter<alimqtt::Status> : alimqtt::fmt_detail::PlainFormatter {
 
 /// `0`, `1`, `2` (anything else as `QoS(3)`).
 template <>
-struct fmt::formatter<alimqtt::QoS> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::QoS> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes the QoS number.
     template <class Ctx>
     auto format(alimqtt::QoS q, Ctx& ctx) const {
@@ -184,7 +206,7 @@ struct fmt::formatter<alimqtt::QoS> : alimqtt::fmt_detail::PlainFormatter {
 
 /// `PUBLISH` (anything outside 1..14 as `PacketType(15)`).
 template <>
-struct fmt::formatter<alimqtt::PacketType> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::PacketType> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes the spec's name of the type.
     template <class Ctx>
     auto format(alimqtt::PacketType t, Ctx& ctx) const {
@@ -196,7 +218,7 @@ struct fmt::formatter<alimqtt::PacketType> : alimqtt::fmt_detail::PlainFormatter
 
 /// `4 (bad user name or password)` (above 5: `6 (invalid)`).
 template <>
-struct fmt::formatter<alimqtt::ConnackCode> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::ConnackCode> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes the code and its meaning.
     template <class Ctx>
     auto format(alimqtt::ConnackCode c, Ctx& ctx) const {
@@ -207,7 +229,7 @@ struct fmt::formatter<alimqtt::ConnackCode> : alimqtt::fmt_detail::PlainFormatte
 
 /// `granted QoS 1`, `refused 0x80` (anything else: `invalid 0x03`).
 template <>
-struct fmt::formatter<alimqtt::SubackCode> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::SubackCode> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes what the code means for its filter.
     template <class Ctx>
     auto format(alimqtt::SubackCode c, Ctx& ctx) const {
@@ -220,7 +242,7 @@ struct fmt::formatter<alimqtt::SubackCode> : alimqtt::fmt_detail::PlainFormatter
 
 /// `"a/b" qos=1`
 template <>
-struct fmt::formatter<alimqtt::TopicSubscription> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::TopicSubscription> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes the quoted filter and its requested QoS.
     template <class Ctx>
     auto format(const alimqtt::TopicSubscription& s, Ctx& ctx) const {
@@ -231,7 +253,7 @@ struct fmt::formatter<alimqtt::TopicSubscription> : alimqtt::fmt_detail::PlainFo
 
 /// `["a/b" qos=1, "c/#" qos=0]`
 template <>
-struct fmt::formatter<alimqtt::TopicSubscriptionList> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::TopicSubscriptionList> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes every entry, in order.
     template <class Ctx>
     auto format(const alimqtt::TopicSubscriptionList& list, Ctx& ctx) const {
@@ -250,7 +272,7 @@ struct fmt::formatter<alimqtt::TopicSubscriptionList> : alimqtt::fmt_detail::Pla
 
 /// `["a/b", "c/#"]`
 template <>
-struct fmt::formatter<alimqtt::TopicFilterList> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::TopicFilterList> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes every filter, quoted, in order.
     template <class Ctx>
     auto format(const alimqtt::TopicFilterList& list, Ctx& ctx) const {
@@ -269,7 +291,7 @@ struct fmt::formatter<alimqtt::TopicFilterList> : alimqtt::fmt_detail::PlainForm
 
 /// `[granted QoS 1, refused 0x80]`
 template <>
-struct fmt::formatter<alimqtt::SubackCodeList> : alimqtt::fmt_detail::PlainFormatter {
+struct formatter<alimqtt::SubackCodeList> : alimqtt::fmt_detail::PlainFormatter {
     /// Writes every return code, in order.
     template <class Ctx>
     auto format(const alimqtt::SubackCodeList& list, Ctx& ctx) const {
@@ -288,7 +310,7 @@ struct fmt::formatter<alimqtt::SubackCodeList> : alimqtt::fmt_detail::PlainForma
 
 /// `(topic="dev/status", qos=1, retain=0, 7 bytes)`; `{:p}` adds the payload preview.
 template <>
-struct fmt::formatter<alimqtt::Will> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Will> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the will's topic, QoS, retain flag and payload size.
     template <class Ctx>
     auto format(const alimqtt::Will& w, Ctx& ctx) const {
@@ -304,7 +326,7 @@ struct fmt::formatter<alimqtt::Will> : alimqtt::fmt_detail::PacketFormatter {
 /// `CONNECT(client_id="c", keepalive=60, clean=1, username="u", password=5 bytes, will=(...))`;
 /// absent username, password and will are left out; the password is never shown.
 template <>
-struct fmt::formatter<alimqtt::Connect> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Connect> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the CONNECT fields.
     template <class Ctx>
     auto format(const alimqtt::Connect& p, Ctx& ctx) const {
@@ -330,7 +352,7 @@ struct fmt::formatter<alimqtt::Connect> : alimqtt::fmt_detail::PacketFormatter {
 
 /// `CONNACK(session_present=0, code=4 (bad user name or password))`
 template <>
-struct fmt::formatter<alimqtt::Connack> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Connack> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the session-present flag and the return code.
     template <class Ctx>
     auto format(const alimqtt::Connack& p, Ctx& ctx) const {
@@ -341,7 +363,7 @@ struct fmt::formatter<alimqtt::Connack> : alimqtt::fmt_detail::PacketFormatter {
 /// `PUBLISH(id=7, qos=1, dup=0, retain=0, topic="a/b", 12 bytes)`; QoS 0 has no id;
 /// `{:p}` adds `, payload="..."`.
 template <>
-struct fmt::formatter<alimqtt::Publish> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Publish> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the PUBLISH header fields and the payload size (and preview).
     template <class Ctx>
     auto format(const alimqtt::Publish& p, Ctx& ctx) const {
@@ -356,47 +378,26 @@ struct fmt::formatter<alimqtt::Publish> : alimqtt::fmt_detail::PacketFormatter {
     }
 };
 
-namespace alimqtt::fmt_detail {
-/// Shared formatter of the packets that carry only a packet id: `PUBACK(id=7)`.
-template <class P>
-struct IdOnlyFormatter : PacketFormatter {
-    /// Writes the type name and the id.
-    template <class Ctx>
-    auto format(const P& p, Ctx& ctx) const {
-        return fmt::format_to(ctx.out(), "{}(id={})", packet_type_name(packet_type_of<P>), p.packet_id);
-    }
-};
-/// Shared formatter of the packets with no fields: `PINGREQ`.
-template <class P>
-struct EmptyPacketFormatter : PacketFormatter {
-    /// Writes the type name.
-    template <class Ctx>
-    auto format(const P&, Ctx& ctx) const {
-        return fmt::format_to(ctx.out(), "{}", packet_type_name(packet_type_of<P>));
-    }
-};
-} // namespace alimqtt::fmt_detail
-
 /// `PUBACK(id=7)`
-template <> struct fmt::formatter<alimqtt::Puback> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Puback> {};
+template <> struct formatter<alimqtt::Puback> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Puback> {};
 /// `PUBREC(id=7)`
-template <> struct fmt::formatter<alimqtt::Pubrec> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Pubrec> {};
+template <> struct formatter<alimqtt::Pubrec> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Pubrec> {};
 /// `PUBREL(id=7)`
-template <> struct fmt::formatter<alimqtt::Pubrel> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Pubrel> {};
+template <> struct formatter<alimqtt::Pubrel> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Pubrel> {};
 /// `PUBCOMP(id=7)`
-template <> struct fmt::formatter<alimqtt::Pubcomp> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Pubcomp> {};
+template <> struct formatter<alimqtt::Pubcomp> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Pubcomp> {};
 /// `UNSUBACK(id=7)`
-template <> struct fmt::formatter<alimqtt::Unsuback> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Unsuback> {};
+template <> struct formatter<alimqtt::Unsuback> : alimqtt::fmt_detail::IdOnlyFormatter<alimqtt::Unsuback> {};
 /// `PINGREQ`
-template <> struct fmt::formatter<alimqtt::Pingreq> : alimqtt::fmt_detail::EmptyPacketFormatter<alimqtt::Pingreq> {};
+template <> struct formatter<alimqtt::Pingreq> : alimqtt::fmt_detail::EmptyPacketFormatter<alimqtt::Pingreq> {};
 /// `PINGRESP`
-template <> struct fmt::formatter<alimqtt::Pingresp> : alimqtt::fmt_detail::EmptyPacketFormatter<alimqtt::Pingresp> {};
+template <> struct formatter<alimqtt::Pingresp> : alimqtt::fmt_detail::EmptyPacketFormatter<alimqtt::Pingresp> {};
 /// `DISCONNECT`
-template <> struct fmt::formatter<alimqtt::Disconnect> : alimqtt::fmt_detail::EmptyPacketFormatter<alimqtt::Disconnect> {};
+template <> struct formatter<alimqtt::Disconnect> : alimqtt::fmt_detail::EmptyPacketFormatter<alimqtt::Disconnect> {};
 
 /// `SUBSCRIBE(id=3, ["a/b" qos=1, "c/#" qos=0])`
 template <>
-struct fmt::formatter<alimqtt::Subscribe> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Subscribe> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the id and the filters with their requested QoS.
     template <class Ctx>
     auto format(const alimqtt::Subscribe& p, Ctx& ctx) const {
@@ -406,7 +407,7 @@ struct fmt::formatter<alimqtt::Subscribe> : alimqtt::fmt_detail::PacketFormatter
 
 /// `SUBACK(id=3, [granted QoS 1, refused 0x80])`
 template <>
-struct fmt::formatter<alimqtt::Suback> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Suback> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the id and one result per filter.
     template <class Ctx>
     auto format(const alimqtt::Suback& p, Ctx& ctx) const {
@@ -416,7 +417,7 @@ struct fmt::formatter<alimqtt::Suback> : alimqtt::fmt_detail::PacketFormatter {
 
 /// `UNSUBSCRIBE(id=4, ["a/b", "c/#"])`
 template <>
-struct fmt::formatter<alimqtt::Unsubscribe> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Unsubscribe> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the id and the filters.
     template <class Ctx>
     auto format(const alimqtt::Unsubscribe& p, Ctx& ctx) const {
@@ -426,7 +427,7 @@ struct fmt::formatter<alimqtt::Unsubscribe> : alimqtt::fmt_detail::PacketFormatt
 
 /// Whichever packet the variant holds, in that packet's form; `{:p}` is passed on.
 template <>
-struct fmt::formatter<alimqtt::Packet> : alimqtt::fmt_detail::PacketFormatter {
+struct formatter<alimqtt::Packet> : alimqtt::fmt_detail::PacketFormatter {
     /// Writes the held packet.
     template <class Ctx>
     auto format(const alimqtt::Packet& p, Ctx& ctx) const {
@@ -437,3 +438,5 @@ struct fmt::formatter<alimqtt::Packet> : alimqtt::fmt_detail::PacketFormatter {
         });
     }
 };
+
+} // namespace fmt

@@ -55,14 +55,14 @@ constexpr Status check_connect(const Connect& c) noexcept {
 /// Everything needed to open an Aliyun connection: where, how, and as whom.
 /// Built by connect_params() from the signer or from the console's JSON.
 struct ConnectParams {
-    FixedString<max_host_length> host;
-    std::uint16_t port = 1883;
-    bool tls = true;
-    FixedString<max_client_id> client_id;
-    FixedString<max_username> username;
-    FixedString<max_console_password> password;
-    std::uint16_t keepalive_s = default_keepalive_s;
-    bool clean_session = true;
+    FixedString<max_host_length> host;               ///< broker host name
+    std::uint16_t port = 1883;                       ///< broker TCP port
+    bool tls = true;                                 ///< the device must speak TLS
+    FixedString<max_client_id> client_id;            ///< CONNECT client identifier
+    FixedString<max_username> username;              ///< CONNECT user name
+    FixedString<max_console_password> password;      ///< CONNECT password
+    std::uint16_t keepalive_s = default_keepalive_s; ///< keepalive in seconds, 30..1200 for Aliyun
+    bool clean_session = true;                       ///< CONNECT clean-session flag
 
     /// The CONNECT packet fields, as views into this object (keep it alive).
     Connect to_connect() const noexcept {

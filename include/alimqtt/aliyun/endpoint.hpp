@@ -19,8 +19,8 @@ inline constexpr std::size_t max_host_length = 128;
 
 /// Host, port and transport security of an Aliyun MQTT endpoint.
 struct Endpoint {
-    FixedString<max_host_length> host;
-    std::uint16_t port = 1883;
+    FixedString<max_host_length> host; ///< broker host name
+    std::uint16_t port = 1883;         ///< broker TCP port
     bool tls = true; ///< securemode 2: the device must speak TLS on this port
 };
 

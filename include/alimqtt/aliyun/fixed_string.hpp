@@ -13,7 +13,7 @@ namespace alimqtt::aliyun {
 template <std::size_t N>
 class FixedString {
 public:
-    static constexpr std::size_t capacity = N;
+    static constexpr std::size_t capacity = N; ///< most chars it can hold
 
     constexpr FixedString() noexcept = default;
 
@@ -21,8 +21,11 @@ public:
     constexpr std::string_view view() const noexcept { return {data_.data(), size_}; }
     /// NUL-terminated text.
     constexpr const char* c_str() const noexcept { return data_.data(); }
+    /// Number of chars held.
     constexpr std::size_t size() const noexcept { return size_; }
+    /// True when it holds no chars.
     constexpr bool empty() const noexcept { return size_ == 0; }
+    /// Makes it empty.
     constexpr void clear() noexcept { size_ = 0; data_[0] = '\0'; }
 
     /// Appends `s`; returns false (and changes nothing) when it does not fit.
@@ -53,6 +56,7 @@ public:
         return true;
     }
 
+    /// Same text as `b`.
     friend constexpr bool operator==(const FixedString& a, std::string_view b) noexcept {
         return a.view() == b;
     }

@@ -20,9 +20,9 @@ namespace alimqtt::aliyun {
 template <class Hash>
 class Hmac {
 public:
-    using Digest = typename Hash::Digest;
-    static constexpr std::size_t block_size = Hash::block_size;
-    static constexpr std::size_t digest_size = Hash::digest_size;
+    using Digest = typename Hash::Digest;                          ///< the MAC, as raw bytes
+    static constexpr std::size_t block_size = Hash::block_size;   ///< hash block size in bytes
+    static constexpr std::size_t digest_size = Hash::digest_size; ///< MAC size in bytes
 
     /// Keys the MAC with text (e.g. a DeviceSecret).
     constexpr explicit Hmac(std::string_view key) noexcept { set_key(key.data(), key.size()); }

@@ -315,6 +315,7 @@ class Value {
 public:
     constexpr Value() noexcept = default;
 
+    /// Which kind of JSON value this is (from its first character).
     constexpr Kind kind() const noexcept {
         if (raw_.empty()) return Kind::null;
         switch (raw_[0]) {
@@ -329,11 +330,17 @@ public:
     /// The value's exact text in the document (strings keep their quotes).
     constexpr std::string_view raw() const noexcept { return raw_; }
 
+    /// True for an object.
     constexpr bool is_object() const noexcept { return kind() == Kind::object; }
+    /// True for an array.
     constexpr bool is_array() const noexcept { return kind() == Kind::array; }
+    /// True for a string.
     constexpr bool is_string() const noexcept { return kind() == Kind::string; }
+    /// True for a number.
     constexpr bool is_number() const noexcept { return kind() == Kind::number; }
+    /// True for `true` or `false`.
     constexpr bool is_bool() const noexcept { return kind() == Kind::boolean; }
+    /// True for `null`.
     constexpr bool is_null() const noexcept { return kind() == Kind::null; }
 
     /// The string (escaped form); json_wrong_type for other kinds.
@@ -385,27 +392,34 @@ private:
     std::string_view raw_ = "null";
 };
 
+/// One member of an object: its name and its value.
 struct Member {
-    String name;
-    Value value;
+    String name; ///< member name (escaped form)
+    Value value; ///< member value
 };
 
 /// Walks the members of a checked object.
 class MemberIterator {
 public:
-    using value_type = Member;
-    using difference_type = std::ptrdiff_t;
+    using value_type = Member;              ///< what it yields
+    using difference_type = std::ptrdiff_t; ///< iterator requirement
 
     constexpr MemberIterator() noexcept = default;
+    /// Starts at the first member of `object` (its text, braces included).
     constexpr explicit MemberIterator(std::string_view object) noexcept : text_(object), pos_(1) { read(); }
 
+    /// The current member.
     constexpr const Member& operator*() const noexcept { return current_; }
+    /// The current member.
     constexpr const Member* operator->() const noexcept { return &current_; }
+    /// Moves to the next member.
     constexpr MemberIterator& operator++() noexcept {
         read();
         return *this;
     }
+    /// Moves to the next member.
     constexpr void operator++(int) noexcept { read(); }
+    /// True past the last member.
     friend constexpr bool operator==(const MemberIterator& it, std::default_sentinel_t) noexcept { return it.done_; }
 
 private:
@@ -442,19 +456,25 @@ private:
 /// Walks the elements of a checked array.
 class ElementIterator {
 public:
-    using value_type = Value;
-    using difference_type = std::ptrdiff_t;
+    using value_type = Value;               ///< what it yields
+    using difference_type = std::ptrdiff_t; ///< iterator requirement
 
     constexpr ElementIterator() noexcept = default;
+    /// Starts at the first element of `array` (its text, brackets included).
     constexpr explicit ElementIterator(std::string_view array) noexcept : text_(array), pos_(1) { read(); }
 
+    /// The current element.
     constexpr const Value& operator*() const noexcept { return current_; }
+    /// The current element.
     constexpr const Value* operator->() const noexcept { return &current_; }
+    /// Moves to the next element.
     constexpr ElementIterator& operator++() noexcept {
         read();
         return *this;
     }
+    /// Moves to the next element.
     constexpr void operator++(int) noexcept { read(); }
+    /// True past the last element.
     friend constexpr bool operator==(const ElementIterator& it, std::default_sentinel_t) noexcept {
         return it.done_;
     }
@@ -485,7 +505,9 @@ private:
 /// Range over an object's members: `for (const json::Member& m : v.members())`.
 class Members {
 public:
+    /// The members of `object` (its text, braces included).
     constexpr explicit Members(std::string_view object) noexcept : object_(object) {}
+    /// First member.
     constexpr MemberIterator begin() const noexcept {
         if (object_.empty()) {
             MemberIterator it(std::string_view("{}"));
@@ -493,6 +515,7 @@ public:
         }
         return MemberIterator(object_);
     }
+    /// Past the last member.
     constexpr std::default_sentinel_t end() const noexcept { return {}; }
 
 private:
@@ -502,10 +525,13 @@ private:
 /// Range over an array's elements: `for (json::Value e : v.elements())`.
 class Elements {
 public:
+    /// The elements of `array` (its text, brackets included).
     constexpr explicit Elements(std::string_view array) noexcept : array_(array) {}
+    /// First element.
     constexpr ElementIterator begin() const noexcept {
         return ElementIterator(array_.empty() ? std::string_view("[]") : array_);
     }
+    /// Past the last element.
     constexpr std::default_sentinel_t end() const noexcept { return {}; }
 
 private:

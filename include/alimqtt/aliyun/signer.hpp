@@ -48,8 +48,8 @@ struct Timestamp {
     /// The constant the official C/Node SDKs send (2050-01-01T00:00:00Z).
     static constexpr std::uint64_t sdk_constant_ms = 2524608000000ULL;
 
-    bool present = true;
-    std::uint64_t ms = sdk_constant_ms;
+    bool present = true;                ///< false: no timestamp in clientId or signature
+    std::uint64_t ms = sdk_constant_ms; ///< milliseconds since the Unix epoch, when present
 
     /// No `timestamp=` in the clientId and none in the signed content.
     static constexpr Timestamp none() noexcept { return {false, 0}; }
@@ -61,17 +61,17 @@ struct Timestamp {
 
 /// The device triple from the console ("one device, one secret").
 struct DeviceCredentials {
-    std::string_view product_key;
-    std::string_view device_name;
-    std::string_view device_secret;
+    std::string_view product_key;   ///< ProductKey, e.g. `a1B2c3D4e5F`
+    std::string_view device_name;   ///< DeviceName
+    std::string_view device_secret; ///< DeviceSecret: the HMAC key, never sent
 };
 
 /// Everything about the signature that is a choice.
 struct SignOptions {
     std::string_view client_id{};                  ///< the id before `|`; empty means `<pk>.<dn>`
-    SignMethod sign_method = SignMethod::hmacsha256;
-    SecureMode secure_mode = SecureMode::tls;
-    Timestamp timestamp = Timestamp::sdk_constant();
+    SignMethod sign_method = SignMethod::hmacsha256; ///< the HMAC used and declared as `signmethod`
+    SecureMode secure_mode = SecureMode::tls;        ///< `securemode`: 2 = TLS, 3 = plain TCP
+    Timestamp timestamp = Timestamp::sdk_constant(); ///< `timestamp` sent and signed, or none
     HexCase hex_case = HexCase::lower;             ///< the platform accepts both cases
 };
 
@@ -88,9 +88,9 @@ inline constexpr std::size_t max_password = 64;
 
 /// The three CONNECT strings, in fixed storage.
 struct Credentials {
-    FixedString<max_client_id> client_id;
-    FixedString<max_username> username;
-    FixedString<max_password> password;
+    FixedString<max_client_id> client_id; ///< `<id>|securemode=..,signmethod=..[,timestamp=..]|`
+    FixedString<max_username> username;   ///< `<deviceName>&<productKey>`
+    FixedString<max_password> password;   ///< hex HMAC of the signed content
 };
 
 namespace detail {

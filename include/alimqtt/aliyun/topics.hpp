@@ -16,8 +16,8 @@ using Topic = FixedString<128>;
 
 /// ProductKey and DeviceName of the device whose topics are built.
 struct DeviceId {
-    std::string_view product_key;
-    std::string_view device_name;
+    std::string_view product_key; ///< ProductKey
+    std::string_view device_name; ///< DeviceName
 };
 
 namespace detail {

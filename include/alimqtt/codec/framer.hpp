@@ -15,13 +15,14 @@ namespace alimqtt {
 
 /// What Framer::next() found.
 struct FrameEvent {
+    /// The kinds of result.
     enum class Kind : std::uint8_t {
         need_more, ///< no complete frame yet: receive more bytes
         packet,    ///< `frame` holds one whole packet (fixed header included)
         oversize,  ///< a packet of `total_size` bytes cannot fit the storage; it is being skipped
         error,     ///< the stream is corrupt (`error`); close the connection
     };
-    Kind kind = Kind::need_more;
+    Kind kind = Kind::need_more; ///< which of the results this is
     Bytes frame;                       ///< packet: the whole frame, valid until consume()/next()/free_space()/feed()
     PacketType type{};                 ///< packet, oversize: the packet type from the fixed header
     std::size_t total_size = 0;        ///< packet, oversize: fixed header + remaining length

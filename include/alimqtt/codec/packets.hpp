@@ -34,6 +34,7 @@ enum class PacketType : std::uint8_t {
     disconnect = 14,
 };
 
+/// Quality of service of a PUBLISH, a will, or a subscription (4.3).
 enum class QoS : std::uint8_t { at_most_once = 0, at_least_once = 1, exactly_once = 2 };
 
 /// CONNACK return code (3.2.2.3).
@@ -54,49 +55,62 @@ enum class SubackCode : std::uint8_t {
     failure = 0x80,
 };
 
+/// The will message of a CONNECT (3.1.2.5): published by the broker if the client vanishes.
 struct Will {
-    std::string_view topic;
-    Bytes payload;
-    QoS qos = QoS::at_most_once;
-    bool retain = false;
+    std::string_view topic;      ///< topic the will is published to
+    Bytes payload;               ///< will message body
+    QoS qos = QoS::at_most_once; ///< QoS of the will publish
+    bool retain = false;         ///< publish the will as retained
 };
 
+/// CONNECT (3.1): the first packet a client sends.
 struct Connect {
-    std::string_view client_id;
-    std::uint16_t keepalive_s = 60;
-    bool clean_session = true;
-    std::optional<Will> will;
-    std::optional<std::string_view> username;
-    std::optional<Bytes> password;
+    std::string_view client_id;               ///< client identifier (3.1.3.1)
+    std::uint16_t keepalive_s = 60;           ///< keepalive in seconds, 0 = off (3.1.2.10)
+    bool clean_session = true;                ///< discard any previous session (3.1.2.4)
+    std::optional<Will> will;                 ///< will message, if any
+    std::optional<std::string_view> username; ///< user name, if any
+    std::optional<Bytes> password;            ///< password, if any (binary data)
 };
 
+/// CONNACK (3.2): the broker's answer to CONNECT.
 struct Connack {
-    bool session_present = false;
-    ConnackCode code = ConnackCode::accepted;
+    bool session_present = false;             ///< the broker kept a session for this client (3.2.2.2)
+    ConnackCode code = ConnackCode::accepted; ///< accepted, or why the connection is refused
 };
 
+/// PUBLISH (3.3): an application message, in either direction.
 struct Publish {
-    std::string_view topic;
-    Bytes payload;
-    QoS qos = QoS::at_most_once;
-    bool retain = false;
-    bool dup = false;
+    std::string_view topic;      ///< topic name, no wildcards (3.3.2.1)
+    Bytes payload;               ///< application message (3.3.3)
+    QoS qos = QoS::at_most_once; ///< delivery guarantee (3.3.1.2)
+    bool retain = false;         ///< the broker keeps it for future subscribers (3.3.1.3)
+    bool dup = false;            ///< a re-delivery of an earlier attempt (3.3.1.1)
     PacketId packet_id = 0; ///< present on the wire only for QoS 1 and 2
 };
 
-struct Puback { PacketId packet_id = 0; };
-struct Pubrec { PacketId packet_id = 0; };
-struct Pubrel { PacketId packet_id = 0; };
-struct Pubcomp { PacketId packet_id = 0; };
-struct Unsuback { PacketId packet_id = 0; };
+/// PUBACK (3.4): acknowledges a QoS 1 PUBLISH.
+struct Puback { PacketId packet_id = 0; /**< id of the acknowledged PUBLISH */ };
+/// PUBREC (3.5): first answer to a QoS 2 PUBLISH.
+struct Pubrec { PacketId packet_id = 0; /**< id of the received PUBLISH */ };
+/// PUBREL (3.6): answers PUBREC in the QoS 2 exchange.
+struct Pubrel { PacketId packet_id = 0; /**< id of the PUBLISH being released */ };
+/// PUBCOMP (3.7): completes the QoS 2 exchange.
+struct Pubcomp { PacketId packet_id = 0; /**< id of the completed PUBLISH */ };
+/// UNSUBACK (3.11): acknowledges an UNSUBSCRIBE.
+struct Unsuback { PacketId packet_id = 0; /**< id of the UNSUBSCRIBE */ };
+/// PINGREQ (3.12): client to broker, "I am alive".
 struct Pingreq {};
+/// PINGRESP (3.13): broker to client, answers PINGREQ.
 struct Pingresp {};
+/// DISCONNECT (3.14): the client closes cleanly.
 struct Disconnect {};
 
 /// One entry of a SUBSCRIBE payload.
 struct TopicSubscription {
-    std::string_view filter;
-    QoS qos = QoS::at_most_once;
+    std::string_view filter;     ///< topic filter, may hold wildcards
+    QoS qos = QoS::at_most_once; ///< maximum QoS wanted for it
+    /// Same filter and same QoS.
     friend constexpr bool operator==(const TopicSubscription&, const TopicSubscription&) = default;
 };
 
@@ -237,20 +251,20 @@ using SubackCodeList = detail::WireList<SubackCode, detail::SubackCodeFormat>;
 
 /// SUBSCRIBE (3.8): one or more filters with the maximum QoS wanted for each.
 struct Subscribe {
-    PacketId packet_id = 0;
-    TopicSubscriptionList filters;
+    PacketId packet_id = 0;         ///< non-zero id the SUBACK echoes
+    TopicSubscriptionList filters;  ///< at least one filter
 };
 
 /// SUBACK (3.9): one return code per filter of the SUBSCRIBE, in order.
 struct Suback {
-    PacketId packet_id = 0;
-    SubackCodeList codes;
+    PacketId packet_id = 0; ///< id of the SUBSCRIBE answered
+    SubackCodeList codes;   ///< granted QoS or 0x80 per filter
 };
 
 /// UNSUBSCRIBE (3.10): one or more filters to remove.
 struct Unsubscribe {
-    PacketId packet_id = 0;
-    TopicFilterList filters;
+    PacketId packet_id = 0;   ///< non-zero id the UNSUBACK echoes
+    TopicFilterList filters;  ///< at least one filter
 };
 
 /// Any control packet; the alternative index is the packet type minus 1 (2.2.1).

@@ -26,8 +26,11 @@ concept ByteSink = requires(S& s, std::byte b, Bytes bytes) {
 /// Counts the bytes an encoder would write, writing none: gives exact sizes.
 class CountingSink {
 public:
+    /// Counts one byte.
     constexpr void put(std::byte) noexcept { ++count_; }
+    /// Counts `b.size()` bytes.
     constexpr void write(Bytes b) noexcept { count_ += b.size(); }
+    /// Always true: counting cannot overflow.
     constexpr bool ok() const noexcept { return true; }
     /// Bytes "written" so far.
     constexpr std::size_t size() const noexcept { return count_; }
@@ -40,7 +43,9 @@ private:
 /// write does not fit, ok() turns false and later writes are dropped.
 class SpanWriter {
 public:
+    /// A writer that fills `out` from its start.
     constexpr explicit SpanWriter(std::span<std::byte> out) noexcept : out_(out) {}
+    /// Appends one byte, or records an overflow.
     constexpr void put(std::byte b) noexcept {
         if (overflow_ || pos_ == out_.size()) {
             overflow_ = true;
@@ -48,6 +53,7 @@ public:
         }
         out_[pos_++] = b;
     }
+    /// Appends `b` whole, or records an overflow and writes nothing.
     constexpr void write(Bytes b) noexcept {
         if (overflow_ || out_.size() - pos_ < b.size()) {
             overflow_ = true;
