@@ -7,3 +7,7 @@
 #include <alimqtt/concepts.hpp>
 #include <alimqtt/error.hpp>
 #include <alimqtt/topic.hpp>
+#include <alimqtt/inplace_function.hpp>
+#include <alimqtt/session.hpp>
+#include <alimqtt/client.hpp>
+#include <alimqtt/backoff.hpp>
