@@ -11,6 +11,7 @@
 #include "alimqtt/aliyun/hmac.hpp"
 #include "alimqtt/aliyun/json.hpp"
 #include "alimqtt/aliyun/md5.hpp"
+#include "alimqtt/aliyun/ntp.hpp"
 #include "alimqtt/aliyun/sha1.hpp"
 #include "alimqtt/aliyun/sha256.hpp"
 #include "alimqtt/aliyun/signer.hpp"

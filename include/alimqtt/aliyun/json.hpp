@@ -303,12 +303,8 @@ private:
     std::string_view raw_;
 };
 
-class Value;
 class Members;
 class Elements;
-
-/// One member of an object: its name and its value.
-struct Member;
 
 /// One JSON value: a view into a document already checked by parse().
 class Value {
@@ -392,7 +388,7 @@ private:
     std::string_view raw_ = "null";
 };
 
-/// One member of an object: its name and its value.
+/// One member of an object: its name (still escaped) and its value.
 struct Member {
     String name; ///< member name (escaped form)
     Value value; ///< member value
