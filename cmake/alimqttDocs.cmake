@@ -9,6 +9,14 @@ if(NOT DOXYGEN_EXECUTABLE)
 endif()
 
 set(ALIMQTT_DOCS_DIR ${PROJECT_BINARY_DIR}/docs)
+# README.md is written for GitHub; doxygen_md_filter.py gives its headings
+# GitHub's anchors and turns links to repository files into text for doxygen.
+find_package(Python3 COMPONENTS Interpreter QUIET)
+if(Python3_Interpreter_FOUND)
+    set(ALIMQTT_DOCS_MD_FILTER "*.md=\"${Python3_EXECUTABLE} ${CMAKE_CURRENT_LIST_DIR}/doxygen_md_filter.py\"")
+else()
+    set(ALIMQTT_DOCS_MD_FILTER "")
+endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/Doxyfile.in ${ALIMQTT_DOCS_DIR}/Doxyfile @ONLY)
 add_custom_target(docs
     COMMAND ${CMAKE_COMMAND} -E rm -f ${ALIMQTT_DOCS_DIR}/warnings.log
