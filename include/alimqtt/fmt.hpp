@@ -8,14 +8,17 @@
 
 #include <fmt/format.h>
 
+#include "client.hpp"
 #include "codec/packets.hpp"
 #include "codec/utf8.hpp"
 #include "error.hpp"
+#include "session.hpp"
 
 /// \file
 /// One-line, readable forms, e.g.
-/// `PUBLISH(id=7, qos=1, dup=0, retain=0, topic="a/b", 12 bytes)`.
-/// Packet formatters accept one option, `p` (optionally followed by a byte
+/// `PUBLISH(id=7, qos=1, dup=0, retain=0, topic="a/b", 12 bytes)`,
+/// `subscription_refused(id=1, filter="a/b", index=1)`.
+/// Packet and event formatters accept one option, `p` (optionally followed by a byte
 /// limit, default 64): `{:p}` appends a payload preview,
 /// `{:p16}` at most 16 bytes of it. Passwords are never printed, only their size.
 
@@ -128,6 +131,24 @@ constexpr std::string_view connack_meaning(ConnackCode c) noexcept {
     case ConnackCode::server_unavailable: return "server unavailable";
     case ConnackCode::bad_username_or_password: return "bad user name or password";
     case ConnackCode::not_authorized: return "not authorized";
+    }
+    return {};
+}
+
+/// The enumerator's name of an event kind ("subscription_refused"), or "" if unknown.
+constexpr std::string_view event_kind_name(EventKind k) noexcept {
+    switch (k) {
+    case EventKind::none: return "none";
+    case EventKind::connected: return "connected";
+    case EventKind::disconnected: return "disconnected";
+    case EventKind::message: return "message";
+    case EventKind::subscribed: return "subscribed";
+    case EventKind::subscription_refused: return "subscription_refused";
+    case EventKind::subscription_timeout: return "subscription_timeout";
+    case EventKind::unsubscribed: return "unsubscribed";
+    case EventKind::unsubscribe_timeout: return "unsubscribe_timeout";
+    case EventKind::published: return "published";
+    case EventKind::oversize_packet: return "oversize_packet";
     }
     return {};
 }
@@ -436,6 +457,94 @@ struct formatter<alimqtt::Packet> : alimqtt::fmt_detail::PacketFormatter {
             f.spec = spec;
             return f.format(x, ctx);
         });
+    }
+};
+
+/// `subscription_refused` — the enumerator's name (anything else: `EventKind(42)`).
+template <>
+struct formatter<alimqtt::EventKind> : alimqtt::fmt_detail::PlainFormatter {
+    /// Writes the kind's name.
+    template <class Ctx>
+    auto format(alimqtt::EventKind k, Ctx& ctx) const {
+        const auto name = alimqtt::fmt_detail::event_kind_name(k);
+        return name.empty() ? fmt::format_to(ctx.out(), "EventKind({})", static_cast<unsigned>(k))
+                            : fmt::format_to(ctx.out(), "{}", name);
+    }
+};
+
+/// `in` or `out`, the direction a Tracer sees a packet go.
+template <>
+struct formatter<alimqtt::Direction> : alimqtt::fmt_detail::PlainFormatter {
+    /// Writes "in" or "out".
+    template <class Ctx>
+    auto format(alimqtt::Direction d, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}", d == alimqtt::Direction::in ? "in" : "out");
+    }
+};
+
+/// One line per event, the kind's name and what it carries:
+/// `connected(session_present=0)`, `disconnected(dead link: ...)`,
+/// `disconnected()` after disconnect(), `message(PUBLISH(...))`,
+/// `subscribed(id=1, filter="a/b", index=0, qos=1)`,
+/// `subscription_refused(id=1, filter="a/b", index=1)`, `published(id=7)`,
+/// `oversize_packet(PUBLISH, 5000 bytes)`, `none`. `{:p}` previews a message's payload.
+template <>
+struct formatter<alimqtt::Event> : alimqtt::fmt_detail::PacketFormatter {
+    /// Writes the event.
+    template <class Ctx>
+    auto format(const alimqtt::Event& e, Ctx& ctx) const {
+        using K = alimqtt::EventKind;
+        auto out = fmt::format_to(ctx.out(), "{}", e.kind);
+        switch (e.kind) {
+        case K::none: return out;
+        case K::connected: return fmt::format_to(out, "(session_present={:d})", e.session_present);
+        case K::disconnected:
+            return e.error == alimqtt::Error{} ? fmt::format_to(out, "()") : fmt::format_to(out, "({})", e.error);
+        case K::message: {
+            out = fmt::format_to(out, "(");
+            fmt::formatter<alimqtt::Publish> pf;
+            pf.spec = spec;
+            ctx.advance_to(out);
+            out = pf.format(e.message, ctx);
+            *out++ = ')';
+            return out;
+        }
+        case K::subscribed:
+        case K::subscription_refused:
+        case K::subscription_timeout:
+        case K::unsubscribed:
+        case K::unsubscribe_timeout:
+            out = fmt::format_to(out, "(id={}, filter=", e.packet_id);
+            out = alimqtt::fmt_detail::write_quoted(out, e.filter);
+            out = fmt::format_to(out, ", index={}", e.index);
+            if (e.kind == K::subscribed) out = fmt::format_to(out, ", qos={}", e.qos);
+            *out++ = ')';
+            return out;
+        case K::published: return fmt::format_to(out, "(id={})", e.packet_id);
+        case K::oversize_packet: return fmt::format_to(out, "({}, {} bytes)", e.type, e.size);
+        }
+        return e.error == alimqtt::Error{} ? out : fmt::format_to(out, "({})", e.error);
+    }
+};
+
+/// `granted QoS 1`, or the error's text (`subscription refused by the broker (SUBACK 0x80)`).
+template <>
+struct formatter<alimqtt::SubscribeOutcome> : alimqtt::fmt_detail::PlainFormatter {
+    /// Writes the filter's fate.
+    template <class Ctx>
+    auto format(const alimqtt::SubscribeOutcome& o, Ctx& ctx) const {
+        return o.ok() ? fmt::format_to(ctx.out(), "granted QoS {}", o.granted)
+                      : fmt::format_to(ctx.out(), "{}", o.error);
+    }
+};
+
+/// `connected(session_present=1)`, what Client::connect() returns.
+template <>
+struct formatter<alimqtt::Connected> : alimqtt::fmt_detail::PlainFormatter {
+    /// Writes the session-present flag.
+    template <class Ctx>
+    auto format(const alimqtt::Connected& c, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "connected(session_present={:d})", c.session_present);
     }
 };
 

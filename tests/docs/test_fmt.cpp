@@ -2,7 +2,7 @@
 // the README and the logs promise, both for caller-built and decoded packets.
 #include "catch.hpp"
 
-#include <alimqtt/codec.hpp>
+#include <alimqtt/alimqtt.hpp>
 #include <alimqtt/fmt.hpp>
 
 // The formatters must stay unambiguous when the user also pulls in fmt's
@@ -172,4 +172,56 @@ TEST_CASE("topics with quotes, backslashes and invalid UTF-8 are escaped, not pr
     const std::string_view topic("a\"b\\c\xff", 6);
     const Publish p{topic, {}, QoS::at_most_once, false, false, 0};
     CHECK(fmt::format("{}", p) == R"(PUBLISH(qos=0, dup=0, retain=0, topic="a\"b\\c\xff", 0 bytes))");
+}
+
+TEST_CASE("session events print their kind and what they carry") {
+    Event e;
+    CHECK(fmt::format("{}", e) == "none");
+    e.kind = EventKind::connected;
+    e.session_present = true;
+    CHECK(fmt::format("{}", e) == "connected(session_present=1)");
+    e = Event{};
+    e.kind = EventKind::disconnected;
+    e.error = Error::keepalive_timeout;
+    CHECK(fmt::format("{}", e) == "disconnected(dead link: no answer within the keepalive bound)");
+    e.error = Error{};
+    CHECK(fmt::format("{}", e) == "disconnected()");
+    e = Event{};
+    e.kind = EventKind::subscribed;
+    e.packet_id = 1;
+    e.filter = "/pk/dn/user/get";
+    e.qos = QoS::at_least_once;
+    CHECK(fmt::format("{}", e) == R"(subscribed(id=1, filter="/pk/dn/user/get", index=0, qos=1))");
+    e.kind = EventKind::subscription_refused;
+    e.index = 1;
+    e.error = Error::subscription_refused;
+    CHECK(fmt::format("{}", e) == R"(subscription_refused(id=1, filter="/pk/dn/user/get", index=1))");
+    e = Event{};
+    e.kind = EventKind::published;
+    e.packet_id = 7;
+    CHECK(fmt::format("{}", e) == "published(id=7)");
+    e = Event{};
+    e.kind = EventKind::oversize_packet;
+    e.type = PacketType::publish;
+    e.size = 5000;
+    CHECK(fmt::format("{}", e) == "oversize_packet(PUBLISH, 5000 bytes)");
+}
+
+TEST_CASE("a message event prints its PUBLISH and passes {:p} on") {
+    Event e;
+    e.kind = EventKind::message;
+    e.message = Publish{"t", text_bytes("on"), QoS::at_most_once, false, false, 0};
+    CHECK(fmt::format("{}", e) == R"(message(PUBLISH(qos=0, dup=0, retain=0, topic="t", 2 bytes)))");
+    CHECK(fmt::format("{:p}", e) == R"(message(PUBLISH(qos=0, dup=0, retain=0, topic="t", 2 bytes, payload="on")))");
+}
+
+TEST_CASE("client outcomes, event kinds and directions print compactly") {
+    CHECK(fmt::format("{}", EventKind::subscription_timeout) == "subscription_timeout");
+    CHECK(fmt::format("{}", static_cast<EventKind>(200)) == "EventKind(200)");
+    CHECK(fmt::format("{}", Direction::in) == "in");
+    CHECK(fmt::format("{}", Direction::out) == "out");
+    CHECK(fmt::format("{}", SubscribeOutcome{QoS::at_least_once, Error{}}) == "granted QoS 1");
+    CHECK(fmt::format("{}", SubscribeOutcome{QoS::at_most_once, Error::subscription_refused}) ==
+          "subscription refused by the broker (SUBACK 0x80)");
+    CHECK(fmt::format("{}", Connected{true}) == "connected(session_present=1)");
 }
