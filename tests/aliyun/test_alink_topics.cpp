@@ -169,3 +169,15 @@ TEST_CASE("Topic parts that are empty or would add levels or wildcards are refus
     CHECK(event_post_topic(dev, "a+b").error() == Error::aliyun_forbidden_character);
     CHECK(rrpc_response_topic(dev, "1/2").error() == Error::aliyun_forbidden_character);
 }
+
+TEST_CASE("The device is recovered from a console username <dn>&<pk>") {
+    const auto d = device_id_from_username("pico-w-001&a1B2c3D4e5F");
+    REQUIRE(d.ok());
+    CHECK(d->product_key == "a1B2c3D4e5F");
+    CHECK(d->device_name == "pico-w-001");
+    CHECK(property_set_topic(*d).value() == "/sys/a1B2c3D4e5F/pico-w-001/thing/service/property/set");
+    for (const char* bad : {"", "noamp", "&pk", "dn&", "a&b&c"}) {
+        INFO(bad);
+        CHECK(device_id_from_username(bad).error() == Error::invalid_argument);
+    }
+}

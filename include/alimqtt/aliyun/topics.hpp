@@ -20,6 +20,18 @@ struct DeviceId {
     std::string_view device_name; ///< DeviceName
 };
 
+/// The device named by a username `<deviceName>&<productKey>` (as in the
+/// console's JSON), e.g. to build topics after parse_console_json(). The
+/// views point into `username`. Refuses a username without exactly one
+/// '&' or with an empty side (invalid_argument).
+constexpr Result<DeviceId> device_id_from_username(std::string_view username) noexcept {
+    const std::size_t amp = username.find('&');
+    if (amp == std::string_view::npos || amp == 0 || amp + 1 == username.size() ||
+        username.find('&', amp + 1) != std::string_view::npos)
+        return Error::invalid_argument;
+    return DeviceId{detail::slice(username, amp + 1), detail::slice(username, 0, amp)};
+}
+
 namespace detail {
 /// Refuses an empty part or one that would change the topic's levels or
 /// turn it into a filter ('/', '+', '#').
