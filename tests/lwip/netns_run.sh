@@ -21,6 +21,7 @@ cleanup() {
     rm -rf "$dir"
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT # runs the EXIT trap, so the namespace never outlives a timeout
 ip netns add "$ns" || skip "cannot create a network namespace"
 in_ns() { ip netns exec "$ns" "$@"; }
 in_ns ip link set lo up
