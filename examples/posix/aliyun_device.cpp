@@ -1,0 +1,632 @@
+// examples/posix/aliyun_device.cpp — "does my device identity work, and what does
+// my device see?": an Aliyun IoT device on a laptop, built on alimqtt's Client.
+//
+// With no --sub/--pub it does what the seed tutorial does on a Pico W: subscribe
+// to /<pk>/<dn>/user/get and the property-set topic, publish 你好！ to
+// /<pk>/<dn>/user/update, print every message, and answer every property set.
+#include "any_transport.hpp"
+#include "packet_printer.hpp"
+
+#include <alimqtt/aliyun/alink.hpp>
+#include <alimqtt/aliyun/connect.hpp>
+#include <alimqtt/aliyun/console_json.hpp>
+#include <alimqtt/aliyun/signer.hpp>
+#include <alimqtt/aliyun/topics.hpp>
+#include <alimqtt/backoff.hpp>
+#include <alimqtt/client.hpp>
+
+#include <fmt/format.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+using namespace std::chrono_literals;
+using alimqtt::Error;
+using alimqtt::posix::SteadyClock;
+namespace aliyun = alimqtt::aliyun;
+
+// Exit codes (documented in --help and the README).
+constexpr int exit_ok = 0;
+constexpr int exit_count_not_reached = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_refused = 3;
+constexpr int exit_network = 4;
+constexpr int exit_subscription_refused = 5;
+
+constexpr std::string_view usage_text = R"(usage:
+  aliyun_device (--console-json JSON|@FILE
+                 | --product-key PK --device-name DN --device-secret DS [--region R | --instance-id ID])
+                [--host H] [--port N] [--tls | --no-tls] [--ca-file F] [--insecure]
+                [--keepalive S] [--clean | --no-clean] [--client-id ID] [--signmethod M] [--timestamp MS]
+                [--sub TOPIC]... [--pub TOPIC PAYLOAD]... [--qos 0|1] [--count N] [--timeout S]
+                [--repeat N] [--verbose] [--strict]
+
+Connects as an Aliyun IoT device. Identity: the console's "MQTT connection
+parameters" JSON (inline or @file), or the device triple (signed here).
+Without --sub/--pub: subscribes to /<pk>/<dn>/user/get and
+/sys/<pk>/<dn>/thing/service/property/set, publishes 你好！ to
+/<pk>/<dn>/user/update, prints each message, answers each property set.
+
+  --region R        host <pk>.iot-as-mqtt.<R>.aliyuncs.com (legacy public instance)
+  --instance-id ID  host <ID>.mqtt.iothub.aliyuncs.com (new public / enterprise)
+  --host H --port N override the endpoint (default port 1883)
+  --tls | --no-tls  TLS (securemode=2, the default) or plain TCP (securemode=3)
+  --ca-file F       trust the roots in F instead of the bundled Aliyun roots
+  --insecure        do not verify the server certificate (prints a warning)
+  --keepalive S     30..1200 s (Aliyun refuses others; default 60)
+  --clean|--no-clean  clean session (default) or keep the session and queued QoS 1
+  --client-id ID    id before the '|' (default <pk>.<dn>)
+  --signmethod M    hmacsha256 (default), hmacsha1, hmacmd5
+  --timestamp MS    signed timestamp: digits, "now", or "none" (default 2524608000000)
+  --sub TOPIC       subscribe (repeatable)
+  --pub TOPIC MSG   publish (repeatable); with --repeat N each is sent N times
+                    and "{n}" in MSG becomes 1..N
+  --qos 0|1         QoS of subscriptions and publishes (default 0)
+  --count N         stop after N received messages
+  --timeout S       stop after S seconds
+  --verbose         print every MQTT packet in and out
+  --strict          exit 5 when a subscription is refused
+
+exit codes: 0 ok; 1 --count not reached before --timeout; 2 usage;
+            3 the broker refused the connection; 4 network or TLS failure;
+            5 a subscription was refused and --strict was given
+)";
+
+volatile std::sig_atomic_t g_signal = 0;
+extern "C" void on_signal(int sig) { g_signal = sig; }
+
+struct UsageError {
+    std::string message;
+};
+
+/// The command line, parsed.
+struct Options {
+    std::string console_json;
+    std::string product_key, device_name, device_secret, region, instance_id;
+    std::string host;
+    std::optional<std::uint16_t> port;
+    std::optional<bool> tls;
+    std::string ca_file;
+    bool insecure = false;
+    std::uint16_t keepalive = 60;
+    bool clean = true;
+    std::string client_id;
+    std::string sign_method = "hmacsha256";
+    std::string timestamp;
+    std::vector<std::string> subs;
+    std::vector<std::pair<std::string, std::string>> pubs;
+    int qos = 0;
+    std::optional<long> count;
+    std::optional<double> timeout_s;
+    long repeat = 1;
+    bool verbose = false;
+    bool strict = false;
+};
+
+std::optional<long> parse_long(std::string_view s, long lo, long hi) {
+    if (s.empty() || s.size() > 18) return std::nullopt;
+    long v = 0;
+    for (char c : s) {
+        if (c < '0' || c > '9') return std::nullopt;
+        v = v * 10 + (c - '0');
+    }
+    if (v < lo || v > hi) return std::nullopt;
+    return v;
+}
+
+std::optional<std::string> read_text_file(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    if (!f) return std::nullopt;
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+/// How many values follow a flag (0 for switches and unknown flags).
+int values_after(std::string_view flag) {
+    if (flag == "--pub") return 2;
+    for (std::string_view f : {"--console-json", "--product-key", "--device-name", "--device-secret", "--region",
+                               "--instance-id", "--host", "--port", "--ca-file", "--keepalive", "--client-id",
+                               "--signmethod", "--timestamp", "--sub", "--qos", "--count", "--timeout", "--repeat"})
+        if (flag == f) return 1;
+    return 0;
+}
+
+/// Parses argv into `o`; prints the usage text and exits 0 for --help.
+std::optional<UsageError> parse_args(int argc, char** argv, Options& o) {
+    const std::vector<std::string_view> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string_view a = args[i];
+        const int n = values_after(a);
+        if (i + static_cast<std::size_t>(n) >= args.size())
+            return UsageError{fmt::format("{} needs {}", a, n == 2 ? "a topic and a payload" : "a value")};
+        const auto next = [&] { return std::string(args[++i]); };
+        if (a == "-h" || a == "--help") {
+            fmt::print("{}", usage_text);
+            std::exit(exit_ok);
+        } else if (a == "--console-json") {
+            o.console_json = next();
+            if (!o.console_json.empty() && o.console_json[0] == '@') {
+                const auto text = read_text_file(o.console_json.substr(1));
+                if (!text) return UsageError{"cannot read " + o.console_json.substr(1)};
+                o.console_json = *text;
+            }
+        } else if (a == "--product-key") o.product_key = next();
+        else if (a == "--device-name") o.device_name = next();
+        else if (a == "--device-secret") o.device_secret = next();
+        else if (a == "--region") o.region = next();
+        else if (a == "--instance-id") o.instance_id = next();
+        else if (a == "--host") o.host = next();
+        else if (a == "--port") {
+            const auto p = parse_long(next(), 1, 65535);
+            if (!p) return UsageError{"--port must be 1..65535"};
+            o.port = static_cast<std::uint16_t>(*p);
+        } else if (a == "--tls") o.tls = true;
+        else if (a == "--no-tls") o.tls = false;
+        else if (a == "--ca-file") o.ca_file = next();
+        else if (a == "--insecure") o.insecure = true;
+        else if (a == "--keepalive") {
+            const auto k = parse_long(next(), 0, 65535);
+            if (!k) return UsageError{"--keepalive must be a number of seconds"};
+            o.keepalive = static_cast<std::uint16_t>(*k);
+        } else if (a == "--clean") o.clean = true;
+        else if (a == "--no-clean") o.clean = false;
+        else if (a == "--client-id") o.client_id = next();
+        else if (a == "--signmethod") o.sign_method = next();
+        else if (a == "--timestamp") o.timestamp = next();
+        else if (a == "--sub") o.subs.push_back(next());
+        else if (a == "--pub") {
+            std::string topic = next();
+            o.pubs.emplace_back(std::move(topic), next());
+        } else if (a == "--qos") {
+            const auto q = parse_long(next(), 0, 1);
+            if (!q) return UsageError{"--qos must be 0 or 1 (Aliyun IoT has no QoS 2)"};
+            o.qos = static_cast<int>(*q);
+        } else if (a == "--count") {
+            const auto c = parse_long(next(), 1, 1'000'000'000);
+            if (!c) return UsageError{"--count must be a positive number"};
+            o.count = *c;
+        } else if (a == "--timeout") {
+            const std::string v = next();
+            char* end = nullptr;
+            const double secs = std::strtod(v.c_str(), &end);
+            if (end == v.c_str() || *end != '\0' || !(secs > 0))
+                return UsageError{"--timeout must be a positive number of seconds"};
+            o.timeout_s = secs;
+        } else if (a == "--repeat") {
+            const auto r = parse_long(next(), 1, 100'000'000);
+            if (!r) return UsageError{"--repeat must be a positive number"};
+            o.repeat = *r;
+        } else if (a == "--verbose" || a == "-v") o.verbose = true;
+        else if (a == "--strict") o.strict = true;
+        else return UsageError{fmt::format("unknown option {}", a)};
+    }
+    const bool triple = !o.product_key.empty() || !o.device_name.empty() || !o.device_secret.empty();
+    if (o.console_json.empty() == !triple)
+        return UsageError{"give either --console-json or --product-key/--device-name/--device-secret"};
+    if (triple && (o.product_key.empty() || o.device_name.empty() || o.device_secret.empty()))
+        return UsageError{"the triple needs all of --product-key, --device-name and --device-secret"};
+    if (triple && o.host.empty() && o.region.empty() == o.instance_id.empty())
+        return UsageError{"give one of --region, --instance-id or --host"};
+    if (!o.console_json.empty() && (!o.client_id.empty() || !o.timestamp.empty()))
+        return UsageError{"--client-id and --timestamp belong to the triple path (the console JSON is already signed)"};
+    return std::nullopt;
+}
+
+/// Capacities of this tool's client (more than the firmware defaults).
+struct DeviceConfig : alimqtt::DefaultConfig {
+    static constexpr std::size_t rx_buffer_size = 8192;
+    static constexpr std::size_t tx_buffer_size = 8192;
+    static constexpr std::size_t max_subscriptions = 16;
+    static constexpr std::size_t max_in_flight = 32;
+    static constexpr std::size_t in_flight_arena_size = 16384;
+};
+
+using Client = alimqtt::Client<alimqtt::posix::AnyTransport, SteadyClock, DeviceConfig, alimqtt::posix::PacketPrinter>;
+
+std::string as_text(alimqtt::Bytes b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
+
+void say(std::string_view line) {
+    fmt::print("{}\n", line);
+    std::fflush(stdout);
+}
+
+/// The device: owns the connection parameters, the client, and the run's state.
+class Device {
+public:
+    Device(Options o, aliyun::ConnectParams params, std::string pk, std::string dn)
+        : o_(std::move(o)), params_(params), pk_(std::move(pk)), dn_(std::move(dn)),
+          transport_(make_transport()), client_(transport_, clock_, alimqtt::posix::PacketPrinter{o_.verbose}),
+          backoff_(clock_, 1000ms, 30000ms, std::random_device{}()) {
+        const aliyun::DeviceId id{pk_, dn_};
+        if (auto t = aliyun::property_set_topic(id)) property_set_topic_ = std::string(t->view());
+        if (auto t = aliyun::property_set_reply_topic(id)) property_set_reply_topic_ = std::string(t->view());
+        if (o_.subs.empty() && o_.pubs.empty()) { // the seed tutorial's behaviour
+            if (auto t = aliyun::user_topic(id, "get")) o_.subs.emplace_back(t->view());
+            o_.subs.push_back(property_set_topic_);
+            if (auto t = aliyun::user_topic(id, "update")) o_.pubs.emplace_back(std::string(t->view()), "你好！");
+            seed_mode_ = true;
+        }
+        client_.on_event([this](const alimqtt::Event& e) { on_event(e); });
+    }
+
+    int run() {
+        const auto started = SteadyClock::now();
+        if (o_.timeout_s) end_ = started + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(*o_.timeout_s));
+        if (const int rc = connect_once(/*first=*/true); rc != exit_ok) return rc;
+        if (const int rc = subscribe_all(); rc != exit_ok) return finish(rc);
+        const bool publish_only = !seed_mode_ && o_.subs.empty() && !o_.count && !o_.timeout_s;
+        const std::size_t total_pubs = o_.pubs.size() * static_cast<std::size_t>(o_.repeat);
+        while (g_signal == 0) {
+            if (strict_failure_) return finish(exit_subscription_refused);
+            if (o_.count && received_ >= *o_.count) {
+                say(fmt::format("received {} message(s): done", received_));
+                return finish(exit_ok);
+            }
+            if (end_ && SteadyClock::now() >= *end_) {
+                if (o_.count) {
+                    say(fmt::format("timeout: received {} of {} message(s)", received_, *o_.count));
+                    return finish(exit_count_not_reached);
+                }
+                say("timeout reached");
+                return finish(client_.connected() ? exit_ok : exit_network);
+            }
+            if (!client_.connected()) {
+                if (const int rc = reconnect(); rc != exit_ok) return rc;
+                continue;
+            }
+            publish_some(total_pubs);
+            if (publish_only && next_pub_ >= total_pubs && client_.session().in_flight_count() == 0) {
+                say("all messages published");
+                return finish(exit_ok);
+            }
+            (void)client_.run_for(next_pub_ < total_pubs ? 20ms : 200ms); // a lost link shows as an event
+        }
+        say(fmt::format("{}: sending DISCONNECT", g_signal == SIGINT ? "SIGINT" : "SIGTERM"));
+        return finish(exit_ok);
+    }
+
+private:
+    alimqtt::posix::AnyTransport make_transport() const {
+        if (!params_.tls) return alimqtt::posix::AnyTransport{};
+        alimqtt::posix::TlsOptions t;
+        t.ca_file = o_.ca_file;
+        t.aliyun_roots = o_.ca_file.empty();
+        t.insecure = o_.insecure;
+        return alimqtt::posix::AnyTransport{std::move(t)};
+    }
+
+    /// One connection attempt. First attempt: failures end the run (3 or 4).
+    /// Later attempts: only a CONNACK refusal ends it.
+    int connect_once(bool first) {
+        const std::string_view host = params_.host.view();
+        if (first)
+            say(fmt::format("connecting to {}:{} over {} as {}", host, params_.port, params_.tls ? "TLS" : "TCP",
+                            params_.client_id.view()));
+        if (auto s = transport_.connect(host, params_.port, SteadyClock::now() + 10s); !s) {
+            say(fmt::format("{} failed: {}", params_.tls ? "TLS connection" : "TCP connection", transport_.last_error()));
+            return exit_network;
+        }
+        connecting_ = true; // connect_once() itself reports how the attempt ends
+        const auto r = client_.connect(params_.to_connect(), 10s);
+        connecting_ = false;
+        if (!r) {
+            const Error e = r.error();
+            const bool refused = e == Error::refused_protocol_version || e == Error::refused_identifier_rejected ||
+                                 e == Error::refused_server_unavailable || e == Error::refused_bad_credentials ||
+                                 e == Error::refused_not_authorized;
+            if (refused) {
+                say(fmt::format("broker refused the connection: {}", alimqtt::to_string(e)));
+                if (e == Error::refused_bad_credentials || e == Error::refused_not_authorized)
+                    say("hint: check ProductKey, DeviceName and DeviceSecret (or paste the console JSON again)");
+                return exit_refused;
+            }
+            say(fmt::format("connect failed: {}", alimqtt::to_string(e)));
+            return exit_network;
+        }
+        say(fmt::format("connected to {}:{}{} (session present: {})", host, params_.port,
+                        transport_.is_tls() ? fmt::format(" over {}", transport_.protocol()) : std::string(),
+                        r->session_present ? "yes" : "no"));
+        if (!first && client_.session().in_flight_count() > 0)
+            say(fmt::format("resending {} un-acknowledged QoS 1 message(s)", client_.session().in_flight_count()));
+        return exit_ok;
+    }
+
+    /// Waits out the backoff, then tries again; returns non-zero only to end the run.
+    int reconnect() {
+        const auto delay = backoff_.failed();
+        say(fmt::format("reconnecting in {:.1f} s", std::chrono::duration<double>(delay).count()));
+        while (SteadyClock::now() < backoff_.next_attempt()) {
+            if (g_signal != 0 || (end_ && SteadyClock::now() >= *end_)) return exit_ok; // the main loop ends the run
+            std::this_thread::sleep_until(std::min(backoff_.next_attempt(), SteadyClock::now() + 100ms));
+        }
+        const int rc = connect_once(/*first=*/false);
+        if (rc == exit_refused) return rc;
+        if (rc == exit_ok) backoff_.succeeded();
+        return exit_ok;
+    }
+
+    /// Subscribes to every --sub filter in one SUBSCRIBE and reports each outcome.
+    int subscribe_all() {
+        if (o_.subs.empty()) return exit_ok;
+        std::vector<alimqtt::TopicSubscription> filters;
+        for (const auto& s : o_.subs) filters.push_back({s, static_cast<alimqtt::QoS>(o_.qos)});
+        std::vector<alimqtt::SubscribeOutcome> outcomes(filters.size());
+        subscribing_ = true;
+        const auto s = client_.subscribe(filters, [this](const alimqtt::Publish& m) { on_message(m); }, outcomes, 10s);
+        subscribing_ = false;
+        if (!s) {
+            say(fmt::format("subscribe failed: {}", alimqtt::to_string(s.error())));
+            return client_.connected() ? exit_network : exit_ok; // a lost link is retried by the main loop
+        }
+        for (std::size_t i = 0; i < filters.size(); ++i) report_subscription(filters[i].filter, outcomes[i]);
+        return strict_failure_ ? exit_subscription_refused : exit_ok;
+    }
+
+    void report_subscription(std::string_view filter, const alimqtt::SubscribeOutcome& out) {
+        if (out.ok()) {
+            say(fmt::format("subscribed: {} (granted QoS {})", filter, static_cast<int>(out.granted)));
+        } else if (out.error == Error::subscription_refused) {
+            say(fmt::format("subscription REFUSED: {} (SUBACK 0x80) - the device has no subscribe permission for "
+                            "this topic; add it to the product's topic list in the Aliyun console",
+                            filter));
+            if (o_.strict) strict_failure_ = true;
+        } else {
+            say(fmt::format("subscription failed: {} ({})", filter, alimqtt::to_string(out.error)));
+        }
+    }
+
+    /// Queues publishes while the in-flight window has room.
+    void publish_some(std::size_t total) {
+        while (next_pub_ < total && client_.connected()) {
+            const auto& [topic, payload_template] = o_.pubs[next_pub_ % o_.pubs.size()];
+            const long n = static_cast<long>(next_pub_ / o_.pubs.size()) + 1;
+            std::string payload = payload_template;
+            if (const auto at = payload.find("{n}"); at != std::string::npos) payload.replace(at, 3, std::to_string(n));
+            alimqtt::PublishOptions po;
+            po.qos = static_cast<alimqtt::QoS>(o_.qos);
+            po.timeout = 0ms; // never block here: a full window is drained by run_for
+            const auto r = client_.publish(topic, std::string_view(payload), po);
+            if (!r) {
+                if (r.error() == Error::in_flight_full || r.error() == Error::send_buffer_full) return;
+                say(fmt::format("publish to {} failed: {}", topic, alimqtt::to_string(r.error())));
+                ++next_pub_;
+                continue;
+            }
+            ++next_pub_;
+            if (o_.qos == 0) {
+                if (o_.repeat == 1) say(fmt::format("published to {}: {}", topic, payload));
+            } else {
+                pending_[*r] = topic;
+            }
+        }
+    }
+
+    void on_message(const alimqtt::Publish& m) {
+        ++received_;
+        say(fmt::format("topic: {}", m.topic));
+        say(fmt::format("msg: {}", as_text(m.payload)));
+        if (m.topic == property_set_topic_) answer_property_set(m);
+    }
+
+    /// Replies to a property set with the same id and code 200 (Alink).
+    void answer_property_set(const alimqtt::Publish& m) {
+        const std::string payload = as_text(m.payload);
+        const auto msg = aliyun::read_alink(payload);
+        if (!msg) {
+            say(fmt::format("property set is not Alink JSON ({}): not answered", alimqtt::to_string(msg.error())));
+            return;
+        }
+        std::string params;
+        for (const auto& member : msg->params_members())
+            params += fmt::format("{}{}={}", params.empty() ? "" : ", ", member.name.raw(), member.value.raw());
+        say(fmt::format("property set id={}: {}", msg->id.raw(), params.empty() ? "(no params)" : params));
+        char buf[256];
+        const auto reply = aliyun::write_alink_reply(buf, msg->id.raw(), 200);
+        if (!reply) {
+            say(fmt::format("cannot write the reply: {}", alimqtt::to_string(reply.error())));
+            return;
+        }
+        alimqtt::PublishOptions po;
+        po.qos = static_cast<alimqtt::QoS>(o_.qos);
+        po.timeout = 0ms;
+        const auto r = client_.publish(property_set_reply_topic_, *reply, po);
+        if (!r) {
+            say(fmt::format("reply to property set failed: {}", alimqtt::to_string(r.error())));
+            return;
+        }
+        if (o_.qos == 1) pending_[*r] = property_set_reply_topic_;
+        say(fmt::format("replied on {}: {}", property_set_reply_topic_, *reply));
+    }
+
+    void on_event(const alimqtt::Event& e) {
+        using alimqtt::EventKind;
+        switch (e.kind) {
+        case EventKind::subscribed:
+        case EventKind::subscription_refused:
+        case EventKind::subscription_timeout:
+            if (subscribing_) break; // subscribe_all() reports these itself, in filter order
+            report_subscription(e.filter, e.kind == EventKind::subscribed ? alimqtt::SubscribeOutcome{e.qos, Error{}}
+                                                                           : alimqtt::SubscribeOutcome{e.qos, e.error});
+            break;
+        case EventKind::published: {
+            const auto it = pending_.find(e.packet_id);
+            const std::string topic = it == pending_.end() ? std::string("?") : it->second;
+            if (it != pending_.end()) pending_.erase(it);
+            ++acked_;
+            if (o_.repeat == 1) say(fmt::format("publish acknowledged: {} (PUBACK id={})", topic, e.packet_id));
+            else if (acked_ % 100 == 0) say(fmt::format("{} publishes acknowledged", acked_));
+            break;
+        }
+        case EventKind::disconnected:
+            if (connecting_) break;
+            if (e.error == Error::keepalive_timeout)
+                say("keepalive: no answer from the broker within the keepalive bound - dead link");
+            else if (e.error == Error::transport_error)
+                say(fmt::format("connection lost: {} ({})", alimqtt::to_string(e.error),
+                                std::strerror(client_.last_transport_error())));
+            else if (e.error != Error{})
+                say(fmt::format("connection lost: {}", alimqtt::to_string(e.error)));
+            break;
+        case EventKind::oversize_packet:
+            say(fmt::format("skipped a {}-byte packet: larger than the receive buffer", e.size));
+            break;
+        default: break;
+        }
+    }
+
+    /// Ends the run: clean DISCONNECT if connected, then the exit code.
+    int finish(int rc) {
+        if (client_.connected()) {
+            const auto s = client_.disconnect(2s);
+            say(s ? "disconnected (clean DISCONNECT)" : fmt::format("disconnect: {}", alimqtt::to_string(s.error())));
+        }
+        return rc;
+    }
+
+    Options o_;
+    aliyun::ConnectParams params_;
+    std::string pk_, dn_;
+    std::string property_set_topic_, property_set_reply_topic_;
+    SteadyClock clock_;
+    alimqtt::posix::AnyTransport transport_;
+    Client client_;
+    alimqtt::Backoff<SteadyClock> backoff_;
+    std::optional<SteadyClock::time_point> end_;
+    std::map<alimqtt::PacketId, std::string> pending_;
+    std::size_t next_pub_ = 0;
+    long received_ = 0;
+    long acked_ = 0;
+    bool seed_mode_ = false;
+    bool subscribing_ = false;
+    bool connecting_ = false;
+    bool strict_failure_ = false;
+};
+
+/// Builds the connection parameters from the console JSON or the triple.
+/// Prints the problem and returns nullopt on a configuration error.
+std::optional<aliyun::ConnectParams> make_params(const Options& o, std::string& pk, std::string& dn) {
+    aliyun::ConnectParams p;
+    if (!o.console_json.empty()) {
+        const auto console = aliyun::parse_console_json(o.console_json);
+        if (!console) {
+            say(fmt::format("--console-json: {}", alimqtt::to_string(console.error())));
+            return std::nullopt;
+        }
+        const auto r = aliyun::connect_params(*console, o.keepalive);
+        if (!r) {
+            say(fmt::format("--keepalive {}: {}", o.keepalive, alimqtt::to_string(r.error())));
+            return std::nullopt;
+        }
+        p = *r;
+        const std::string_view user = console->username.view(); // "<dn>&<pk>"
+        const auto amp = user.find('&');
+        dn = std::string(user.substr(0, amp));
+        pk = amp == std::string_view::npos ? std::string() : std::string(user.substr(amp + 1));
+    } else {
+        pk = o.product_key;
+        dn = o.device_name;
+        aliyun::SignOptions so;
+        so.client_id = o.client_id;
+        const auto method = aliyun::parse_sign_method(o.sign_method);
+        if (!method) {
+            say(fmt::format("--signmethod {}: use hmacsha256, hmacsha1 or hmacmd5", o.sign_method));
+            return std::nullopt;
+        }
+        so.sign_method = *method;
+        const bool tls = o.tls.value_or(true);
+        so.secure_mode = tls ? aliyun::SecureMode::tls : aliyun::SecureMode::tcp;
+        if (o.timestamp == "none") so.timestamp = aliyun::Timestamp::none();
+        else if (o.timestamp == "now") {
+            std::chrono::system_clock wall;
+            const auto ts = aliyun::unix_timestamp(wall);
+            if (ts) so.timestamp = *ts;
+        } else if (!o.timestamp.empty()) {
+            const auto ms = parse_long(o.timestamp, 0, 999'999'999'999'999'999L);
+            if (!ms) {
+                say("--timestamp must be milliseconds since 1970, \"now\" or \"none\"");
+                return std::nullopt;
+            }
+            so.timestamp = aliyun::Timestamp::at_ms(static_cast<std::uint64_t>(*ms));
+        }
+        const auto creds = aliyun::sign({o.product_key, o.device_name, o.device_secret}, so);
+        if (!creds) {
+            say(fmt::format("cannot sign: {}", alimqtt::to_string(creds.error())));
+            return std::nullopt;
+        }
+        const std::uint16_t port = o.port.value_or(1883);
+        alimqtt::Result<aliyun::Endpoint> ep = Error::invalid_argument;
+        if (!o.host.empty()) {
+            aliyun::Endpoint e;
+            if (!e.host.append(o.host)) {
+                say("--host is too long");
+                return std::nullopt;
+            }
+            e.port = port;
+            e.tls = tls;
+            ep = e;
+        } else if (!o.region.empty()) {
+            ep = aliyun::region_endpoint(o.product_key, o.region, port, so.secure_mode);
+        } else {
+            ep = aliyun::instance_endpoint(o.instance_id, port, so.secure_mode);
+        }
+        if (!ep) {
+            say(fmt::format("endpoint: {}", alimqtt::to_string(ep.error())));
+            return std::nullopt;
+        }
+        const auto r = aliyun::connect_params(*creds, *ep, o.keepalive);
+        if (!r) {
+            say(fmt::format("--keepalive {}: {}", o.keepalive, alimqtt::to_string(r.error())));
+            return std::nullopt;
+        }
+        p = *r;
+    }
+    if (!o.host.empty()) {
+        p.host = {};
+        (void)p.host.append(o.host);
+    }
+    if (o.port) p.port = *o.port;
+    if (o.tls) p.tls = *o.tls;
+    p.clean_session = o.clean;
+    if (pk.empty() || dn.empty()) {
+        say("cannot tell ProductKey and DeviceName from the username (expected <dn>&<pk>)");
+        return std::nullopt;
+    }
+    return p;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);
+    Options o;
+    if (const auto err = parse_args(argc, argv, o)) {
+        fmt::print(stderr, "aliyun_device: {}\n(aliyun_device --help lists the options)\n", err->message);
+        return exit_usage;
+    }
+    std::string pk, dn;
+    const auto params = make_params(o, pk, dn);
+    if (!params) return exit_usage;
+
+    struct sigaction sa {};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; // no SA_RESTART: a signal wakes poll(2) at once
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+    std::signal(SIGPIPE, SIG_IGN); // belt and braces: the transports never raise it
+
+    Device device(std::move(o), *params, pk, dn);
+    return device.run();
+}

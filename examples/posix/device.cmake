@@ -1,0 +1,11 @@
+# aliyun_device: the POSIX Aliyun device tool (TCP or TLS), installed.
+find_package(fmt REQUIRED)
+if(TARGET alimqtt_posix_tls)
+    add_executable(aliyun_device ${CMAKE_CURRENT_LIST_DIR}/aliyun_device.cpp)
+    target_link_libraries(aliyun_device PRIVATE alimqtt_posix_tls fmt::fmt)
+    alimqtt_warnings(aliyun_device)
+    alimqtt_sanitize(aliyun_device)
+    install(TARGETS aliyun_device RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+else()
+    message(STATUS "alimqtt: aliyun_device needs OpenSSL (apt-get install libssl-dev): not built")
+endif()
