@@ -141,8 +141,7 @@ void idle(std::chrono::milliseconds d) {
 Status configure() {
     constexpr std::string_view console_json = ALIYUN_CONSOLE_JSON;
     constexpr std::string_view host_override = ALIYUN_HOST;
-    aliyun::DeviceId device{};
-    aliyun::FixedString<aliyun::max_username> username_copy;
+    aliyun::DeviceId device{}; // views into params or the build's strings
 
     if (!console_json.empty()) {
         const auto console = aliyun::parse_console_json(console_json);
@@ -151,11 +150,9 @@ Status configure() {
         if (!p) return p.error();
         params = *p;
         // username is "<deviceName>&<productKey>": the topics need both.
-        username_copy = params.username;
-        const std::string_view user = username_copy.view();
-        const std::size_t amp = user.find('&');
-        if (amp == std::string_view::npos) return Error::invalid_argument;
-        device = aliyun::DeviceId{user.substr(amp + 1), user.substr(0, amp)};
+        const auto id = aliyun::device_id_from_username(params.username.view());
+        if (!id) return id.error();
+        device = *id;
     } else {
         const aliyun::DeviceCredentials triple{ALIYUN_PRODUCT_KEY, ALIYUN_DEVICE_NAME, ALIYUN_DEVICE_SECRET};
         aliyun::SignOptions options;
