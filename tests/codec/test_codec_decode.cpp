@@ -4,6 +4,8 @@
 
 #include "codec_test_util.hpp"
 
+#include <array>
+
 using namespace alimqtt;
 using namespace codec_test;
 
@@ -266,4 +268,13 @@ TEST_CASE("SUBSCRIBE and UNSUBSCRIBE filters breaking 4.7.1 are invalid_topic_fi
     CHECK(decode_error(bytes({0x82, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00})) == Error::invalid_topic_filter);
     CHECK(decode_error(bytes({0xA2, 0x06, 0x00, 0x01, 0x00, 0x02, '+', 'a'})) == Error::invalid_topic_filter);
     CHECK(decode_error(bytes({0xA2, 0x08, 0x00, 0x01, 0x00, 0x04, '#', '/', 'a', 'b'})) == Error::invalid_topic_filter);
+}
+
+TEST_CASE("The fixed header parser works at compile time") {
+    constexpr std::array<std::byte, 3> frame{std::byte{0x3B}, std::byte{0x80}, std::byte{0x01}};
+    constexpr auto h = parse_fixed_header(frame);
+    static_assert(h.ok() && h->type == PacketType::publish && h->flags == 0x0B && h->remaining_length == 128 &&
+                  h->header_size == 3 && h->frame_size() == 131);
+    static_assert(validate_fixed_header(*h).ok());
+    CHECK(h->remaining_length == 128);
 }

@@ -282,3 +282,26 @@ TEST_CASE("Frames from the framer decode to the packets that were encoded") {
     }
     CHECK(i == frames.size());
 }
+
+TEST_CASE("Storage too small for a fixed header reports packet_too_large instead of waiting forever") {
+    std::array<std::byte, 3> storage{};
+    Framer f(storage);
+    CHECK(f.feed(bytes({0x30, 0x80, 0x80, 0x01})) == 3);
+    const FrameEvent ev = f.next();
+    CHECK(ev.kind == FrameEvent::Kind::error);
+    CHECK(ev.error == Error::packet_too_large);
+}
+
+TEST_CASE("commit() beyond the free space is clamped to the storage") {
+    std::array<std::byte, 4> storage{};
+    Framer f(storage);
+    auto space = f.free_space();
+    REQUIRE(space.size() == 4);
+    space[0] = std::byte{0xC0};
+    space[1] = std::byte{0x00};
+    f.commit(100);
+    CHECK(f.free_space().empty());
+    const FrameEvent ev = f.next();
+    REQUIRE(ev.kind == FrameEvent::Kind::packet);
+    CHECK(hex(ev.frame) == "c000");
+}

@@ -45,7 +45,7 @@ public:
         compact();
         return buf_.subspan(tail_);
     }
-    /// Marks `n` bytes written into free_space() as received.
+    /// Marks `n` bytes written into free_space() as received (clamped to the free space).
     void commit(std::size_t n) noexcept {
         tail_ += std::min(n, buf_.size() - tail_);
         drop_skipped();
