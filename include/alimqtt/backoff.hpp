@@ -42,8 +42,8 @@ private:
 template <Clock C>
 class Backoff {
 public:
-    using duration = std::chrono::milliseconds;
-    using time_point = typename C::time_point;
+    using duration = std::chrono::milliseconds;  ///< unit of the delays
+    using time_point = typename C::time_point;   ///< the Clock's time point
 
     /// `initial`: first delay; `cap`: largest delay; `seed`: jitter PRNG seed.
     Backoff(C& clock, duration initial, duration cap, std::uint32_t seed = 1) noexcept

@@ -17,8 +17,8 @@ namespace alimqtt {
 
 /// How to publish one message.
 struct PublishOptions {
-    QoS qos = QoS::at_most_once;
-    bool retain = false;
+    QoS qos = QoS::at_most_once; ///< delivery guarantee (Aliyun: 0 or 1)
+    bool retain = false;         ///< ask the broker to keep it for future subscribers
     /// QoS 1/2: block until PUBACK/PUBCOMP (Error::ack_timeout after `timeout`;
     /// the message then stays in flight and is resent after a reconnect).
     bool wait_for_ack = false;
@@ -29,8 +29,9 @@ struct PublishOptions {
 /// Outcome of one filter of a blocking subscribe(): `error` is Error{} when
 /// granted (at `granted`), else subscription_refused or subscription_timeout.
 struct SubscribeOutcome {
-    QoS granted = QoS::at_most_once;
-    Error error = Error::subscription_timeout;
+    QoS granted = QoS::at_most_once;           ///< QoS the broker granted, when ok()
+    Error error = Error::subscription_timeout; ///< Error{} when granted
+    /// True when the filter was granted.
     bool ok() const noexcept { return error == Error{}; }
 };
 
@@ -47,13 +48,13 @@ struct Connected {
 template <Transport T, Clock C, class Config = DefaultConfig, class Tracer = NoTracer>
 class Client {
 public:
-    using SessionType = Session<Config, Tracer>;
+    using SessionType = Session<Config, Tracer>; ///< the protocol core it drives
     /// Message handler: `void(const Publish&)`, a small callable stored inline.
     using Handler = typename SessionType::Handler;
     /// Event observer: sees every event poll() or a blocking call produces.
     using EventHandler = InplaceFunction<void(const Event&), Config::handler_capacity>;
-    using time_point = typename C::time_point;
-    using milliseconds = std::chrono::milliseconds;
+    using time_point = typename C::time_point;      ///< the Clock's time point
+    using milliseconds = std::chrono::milliseconds; ///< unit of every timeout
 
     /// Borrows `transport` and `clock`; both must outlive the client.
     Client(T& transport, C& clock, Tracer tracer = {}) noexcept
@@ -66,8 +67,11 @@ public:
     /// Observes every event (including those a blocking call consumes).
     void on_event(EventHandler h) noexcept { event_handler_ = h; }
 
+    /// True while an MQTT connection is established (CONNACK 0 received).
     bool connected() const noexcept { return session_.connected(); }
+    /// The sans-I/O session underneath (state, in-flight and subscription tables).
     SessionType& session() noexcept { return session_; }
+    /// The Tracer given to the constructor.
     Tracer& tracer() noexcept { return session_.tracer(); }
     /// Platform error code of the last Transport failure (errno, err_t).
     int last_transport_error() const noexcept { return io_error_; }

@@ -20,6 +20,7 @@ class InplaceFunction<R(Args...), Capacity> {
 public:
     /// An empty function; calling it is a bug (check with operator bool).
     constexpr InplaceFunction() noexcept = default;
+    /// An empty function, as from the default constructor.
     constexpr InplaceFunction(std::nullptr_t) noexcept {}
 
     /// Stores a copy of `f`. Plain function pointers and lambdas with small
@@ -47,8 +48,11 @@ public:
         };
     }
 
+    /// Copies the stored callable.
     InplaceFunction(const InplaceFunction& o) noexcept { copy_from(o); }
+    /// Moves the stored callable.
     InplaceFunction(InplaceFunction&& o) noexcept { move_from(o); }
+    /// Replaces the callable with a copy of `o`'s.
     InplaceFunction& operator=(const InplaceFunction& o) noexcept {
         if (this != &o) {
             reset();
@@ -56,6 +60,7 @@ public:
         }
         return *this;
     }
+    /// Replaces the callable with `o`'s, moved.
     InplaceFunction& operator=(InplaceFunction&& o) noexcept {
         if (this != &o) {
             reset();

@@ -52,6 +52,7 @@ enum class Direction : std::uint8_t { in, out };
 /// The default Tracer: does nothing and costs nothing. A custom tracer is any
 /// type with `void on_packet(Direction, const Packet&, Bytes raw)`.
 struct NoTracer {
+    /// Ignores the packet.
     void on_packet(Direction, const Packet&, Bytes) noexcept {}
 };
 
@@ -91,7 +92,7 @@ constexpr std::string_view to_string(EventKind k) noexcept {
 /// One outcome reported by Session::next_event / Client::poll. Views
 /// (`filter`, `message`) stay valid until the next call into the session.
 struct Event {
-    EventKind kind = EventKind::none;
+    EventKind kind = EventKind::none; ///< what happened; the fields below depend on it
     Error error{};              ///< disconnected: reason; refused/timeout: the matching Error
     PacketId packet_id = 0;     ///< subscription events, published
     std::string_view filter{};  ///< subscription events
@@ -102,6 +103,7 @@ struct Event {
     std::size_t size = 0;       ///< oversize_packet: its total size in bytes
     PacketType type{};          ///< oversize_packet: its type
 
+    /// True for any event but none.
     explicit operator bool() const noexcept { return kind != EventKind::none; }
 };
 
@@ -133,12 +135,16 @@ public:
     /// Connection state.
     enum class State : std::uint8_t { disconnected, connecting, connected, disconnecting };
 
+    /// A disconnected session with empty tables; `tracer` sees every packet.
     explicit Session(Tracer tracer = {}) noexcept : tracer_(tracer) {}
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
+    /// Where the connection stands.
     State state() const noexcept { return state_; }
+    /// True once CONNACK 0 arrived and until the connection ends.
     bool connected() const noexcept { return state_ == State::connected; }
+    /// The Tracer given to the constructor.
     Tracer& tracer() noexcept { return tracer_; }
 
     // ---------------------------------------------------------------- commands
