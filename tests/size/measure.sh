@@ -27,7 +27,8 @@ for fw in baseline client_full client_aliyun; do build "$fw"; done
 read -r bt bd bb < <(sizes "$out/baseline.elf")
 
 echo "alimqtt footprint, $("$cxx" --version | head -1)"
-echo "flags: ${flags[*]:1:9} ${link[*]}"
+shown=(); for f in "${flags[@]}"; do [[ $f == -I* ]] || shown+=("$f"); done
+echo "flags: ${shown[*]} ${link[*]}"
 printf '%-40s %8s %8s %8s\n' "firmware (minus empty baseline)" text data bss
 for fw in client_full client_aliyun; do
     read -r t d b < <(sizes "$out/$fw.elf")
