@@ -48,9 +48,12 @@ while True:
     c.close()
 PY
 rst_pid=$!
-for _ in $(seq 50); do
-    in_ns bash -c 'exec 3<>/dev/tcp/10.77.0.1/1883' 2>/dev/null && break
-    sleep 0.1
+# Both servers must listen before the test starts (python can be slow to start).
+for port in 1883 1884; do
+    for _ in $(seq 100); do
+        in_ns bash -c "exec 3<>/dev/tcp/10.77.0.1/$port" 2>/dev/null && break
+        sleep 0.1
+    done
 done
 in_ns env PRECONFIGURED_TAPIF="$tap" ALIMQTT_LWIP_BROKER=10.77.0.1 ALIMQTT_LWIP_NETNS="$ns" "$@"
 rc=$?
