@@ -530,10 +530,10 @@ std::optional<aliyun::ConnectParams> make_params(const Options& o, std::string& 
             return std::nullopt;
         }
         p = *r;
-        const std::string_view user = console->username.view(); // "<dn>&<pk>"
-        const auto amp = user.find('&');
-        dn = std::string(user.substr(0, amp));
-        pk = amp == std::string_view::npos ? std::string() : std::string(user.substr(amp + 1));
+        if (const auto id = aliyun::device_id_from_username(console->username.view())) { // "<dn>&<pk>"
+            pk = std::string(id->product_key);
+            dn = std::string(id->device_name);
+        }
     } else {
         pk = o.product_key;
         dn = o.device_name;
