@@ -57,12 +57,12 @@ constexpr bool topic_matches(std::string_view filter, std::string_view topic) no
     for (;;) {
         std::size_t fe = filter.find('/', fi);
         if (fe == std::string_view::npos) fe = filter.size();
-        const std::string_view flevel = filter.substr(fi, fe - fi);
+        const std::string_view flevel(filter.data() + fi, fe - fi); // not substr(): no throw path on -fno-exceptions targets
         if (flevel == "#") return true; // also matches the parent: "a/#" matches "a"
         if (topic_done) return false;
         std::size_t te = topic.find('/', ti);
         if (te == std::string_view::npos) te = topic.size();
-        const std::string_view tlevel = topic.substr(ti, te - ti);
+        const std::string_view tlevel(topic.data() + ti, te - ti);
         if (flevel != "+" && flevel != tlevel) return false;
         const bool filter_last = fe == filter.size();
         const bool topic_last = te == topic.size();

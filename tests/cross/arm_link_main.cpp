@@ -37,6 +37,10 @@ struct TickClock {
 static_assert(alimqtt::Transport<NullTransport>);
 static_assert(alimqtt::Clock<TickClock>);
 
+NullTransport client_transport;
+TickClock client_clock;
+alimqtt::Client<NullTransport, TickClock> client(client_transport, client_clock);
+
 std::size_t use(alimqtt::Error e) { return alimqtt::to_string(e).size(); }
 
 } // namespace
@@ -82,6 +86,15 @@ int main() {
             packets += decoded ? 1 : 100 + use(decoded.error());
         }
     }
+    // Session + Client: queue CONNECT, then SUBSCRIBE and PUBLISH, and pump
+    // (non-blocking calls only: nothing answers and time stands still here).
+    if (!client.start_connect(connect)) return 4;
+    const std::array<alimqtt::TopicSubscription, 1> filters{
+        {{"/a1B2c3D4e5F/pico-w-01/user/get", alimqtt::QoS::at_least_once}}};
+    (void)client.start_subscribe(filters, [](const alimqtt::Publish& m) { sink = m.payload.size(); });
+    (void)client.publish(publish.topic, publish.payload);
+    for (int i = 0; i < 3; ++i) sink = static_cast<std::size_t>(client.poll()->kind);
+
     NullTransport transport;
     sink = packets + transport.send(std::span(wire).first(used)).bytes +
            static_cast<std::size_t>(TickClock{}.now().time_since_epoch().count());
