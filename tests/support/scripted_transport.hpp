@@ -52,6 +52,8 @@ public:
     int recv_error = 0;
     /// send() fails with this platform code (0: no failure).
     int send_error = 0;
+    /// send() reports the stream closed by the peer.
+    bool send_closed = false;
     /// Largest number of bytes one recv() returns.
     std::size_t max_recv = std::numeric_limits<std::size_t>::max();
     /// Largest number of bytes one send() accepts.
@@ -68,6 +70,7 @@ public:
     IoResult send(std::span<const std::byte> out) noexcept {
         ++send_calls;
         if (send_error != 0) return IoResult::failed(send_error);
+        if (send_closed) return IoResult::eof();
         if (block_send) return IoResult::blocked();
         const std::size_t n = std::min({out.size(), max_send, capacity - out_len_});
         if (n == 0) return IoResult::blocked();
