@@ -33,6 +33,17 @@ for ((i = 0; i < 30; i++)); do
     sleep 0.1
 done
 
+# --- usage and configuration errors: exit 2 before any connection ------------------
+device --qos 2 > "$T/usage.out" 2>&1
+check "--qos 2 is a usage error (exit 2): Aliyun has no QoS 2" test $? -eq 2
+device --keepalive 10 > "$T/keepalive.out" 2>&1
+check "--keepalive 10 is refused before connecting (exit 2)" test $? -eq 2
+check "with the reason" grep -q 'keepalive must be 30..1200 s' "$T/keepalive.out"
+"$DEVICE" --product-key $PK --device-name $DN > "$T/triple.out" 2>&1
+check "an incomplete triple is a usage error (exit 2)" test $? -eq 2
+device --sub "/$PK/$DN/user/get" --count 1 --timeout 0.3 > "$T/count.out" 2>&1
+check "--count not reached before --timeout exits 1" test $? -eq 1
+
 # --- the console-JSON path --------------------------------------------------------
 pw=$(mb_sign $PK $DN $DS "$CID" $TS)
 printf '{"clientId":"%s|securemode=3,signmethod=hmacsha256,timestamp=%s|","username":"%s&%s","mqttHostUrl":"127.0.0.1","passwd":"%s","port":%s}' \
