@@ -89,6 +89,7 @@ public:
     /// Sends CONNECT; the outcome arrives as a connected/disconnected event.
     Status start_connect(const Connect& c, milliseconds timeout = std::chrono::seconds(10)) noexcept {
         if (in_handler_ > 0) return Error::reentrant_call;
+        report_stale_disconnect();
         const time_point deadline = clock_->now() + to_clock(timeout);
         return session_.start_connect(c, session_now(), to_session(deadline));
     }
@@ -115,6 +116,7 @@ public:
     /// transport_error, protocol_error, already_connected, reentrant_call.
     Result<Connected> connect(const Connect& c, milliseconds timeout = std::chrono::seconds(10)) noexcept {
         if (in_handler_ > 0) return Error::reentrant_call;
+        report_stale_disconnect();
         const time_point deadline = clock_->now() + to_clock(timeout);
         if (auto s = session_.start_connect(c, session_now(), to_session(deadline)); !s) return s.error();
         Result<Connected> result = Error::connack_timeout;
@@ -291,7 +293,10 @@ private:
         return std::chrono::duration_cast<typename SessionType::Time>(clock_->now().time_since_epoch());
     }
     typename SessionType::Time to_session(time_point t) const noexcept {
-        return std::chrono::ceil<typename SessionType::Time>(t.time_since_epoch());
+        // Round down, like session_now(): once the clock reaches a deadline the
+        // session sees it too, so a blocking call never returns a timeout the
+        // session has not reported (and later resolves otherwise).
+        return std::chrono::floor<typename SessionType::Time>(t.time_since_epoch());
     }
 
     /// Sends queued bytes until the transport stops accepting them.
@@ -360,6 +365,19 @@ private:
         if (e.kind == EventKind::disconnected) close_transport();
     }
 
+    /// A `disconnected` event stashed by publish() (its send failed) belongs to
+    /// the connection that is over. When the application connects again before
+    /// polling, tell the observer now, but without closing the transport: it
+    /// is the new connection, and the old event must not end it or fail it.
+    void report_stale_disconnect() noexcept {
+        if (stashed_.kind != EventKind::disconnected) return;
+        const Event e = stashed_;
+        stashed_ = Event{};
+        ++in_handler_;
+        if (event_handler_) event_handler_(e);
+        --in_handler_;
+    }
+
     void close_transport() noexcept {
         if constexpr (requires(T& t) { t.close(); }) transport_->close();
     }
@@ -402,8 +420,8 @@ private:
             time_point until = deadline;
             const auto next = session_.next_deadline();
             if (next != SessionType::Time::max()) {
+                if (next <= session_now()) return; // also Time::min(): converting it would overflow
                 const time_point t{std::chrono::duration_cast<typename C::duration>(next)};
-                if (next <= session_now()) return;
                 until = std::min(until, t);
             }
             transport_->wait(until, !session_.pending_output().empty());

@@ -237,7 +237,7 @@ public:
         for (std::string_view f : filters) {
             bool found = false;
             for (const Subscription& e : subs_)
-                if (e.state == SubState::active && e.filter() == f) found = true;
+                if (unsubscribable(e, f)) found = true;
             if (!found) return Error::not_subscribed;
         }
         const PacketId id = allocate_packet_id();
@@ -245,7 +245,7 @@ public:
         std::uint8_t index = 0;
         for (std::string_view f : filters) {
             for (Subscription& e : subs_) {
-                if (e.state == SubState::active && e.filter() == f) {
+                if (unsubscribable(e, f)) {
                     e.state = SubState::awaiting_unsuback;
                     e.packet_id = id;
                     e.index = index;
@@ -359,8 +359,15 @@ public:
         if (state_ == State::connecting) t = std::min(t, connack_deadline_);
         if (state_ == State::connected && keepalive_.count() > 0) {
             t = std::min(t, last_rx_ + keepalive_ * 3 / 2);
-            if (!ping_outstanding_) t = std::min(t, std::min(last_tx_, last_rx_) + keepalive_);
-            else t = std::min(t, ping_sent_ + keepalive_);
+            // check_timers pings when the link is quiet, no earlier ping is younger
+            // than the keepalive, and the queue is empty (it drains on an I/O
+            // event, which wakes the caller anyway). Naming any earlier time
+            // makes Client::wait return at once: a busy loop.
+            if (tx_len_ == 0) {
+                Time ping_at = std::min(last_tx_, last_rx_) + keepalive_;
+                if (ping_outstanding_) ping_at = std::max(ping_at, ping_sent_ + keepalive_);
+                t = std::min(t, ping_at);
+            }
         }
         return t;
     }
@@ -565,6 +572,12 @@ private:
             next_id_ = next_id_ == 65535 ? PacketId{1} : static_cast<PacketId>(next_id_ + 1);
             if (!packet_id_in_use(id)) return id;
         }
+    }
+
+    /// An active entry for `f` whose `subscribed` event has been reported:
+    /// until then its packet id and index still belong to that report.
+    static bool unsubscribable(const Subscription& e, std::string_view f) noexcept {
+        return e.state == SubState::active && e.report == EventKind::none && e.filter() == f;
     }
 
     std::size_t free_subscription_slots() const noexcept {
