@@ -12,6 +12,7 @@
 #include <vector>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <pthread.h>
 #include <sstream>
@@ -42,6 +43,10 @@ const std::string& cert_dir() {
         if (rc != 0) std::abort();
         return std::string(d);
     }();
+    // Remove the throw-away certificates when the test binary exits.
+    static const struct Remover {
+        ~Remover() { std::filesystem::remove_all(dir); }
+    } remover;
     return dir;
 }
 
