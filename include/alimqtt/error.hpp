@@ -90,6 +90,7 @@ enum class Error : std::uint8_t {
     aliyun_field_too_long,       ///< a field longer than its fixed storage
     aliyun_retain_not_supported, ///< Aliyun IoT does not keep retained messages on MQTT 3.1.1
     json_too_deep,               ///< JSON nesting deeper than the reader's limit
+    aliyun_reply_error,          ///< the platform answered an Alink request with a code other than 200
 };
 
 /// Human-readable name of an error, stable for logs.
@@ -165,6 +166,7 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::aliyun_field_too_long: return "field longer than its fixed storage";
     case Error::aliyun_retain_not_supported: return "Aliyun IoT does not support retained messages";
     case Error::json_too_deep: return "JSON nested too deeply";
+    case Error::aliyun_reply_error: return "the platform replied with an Alink code other than 200";
     }
     return "unknown error";
 }

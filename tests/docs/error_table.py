@@ -165,6 +165,8 @@ ADVICE = {
                                     "阿里云 MQTT 3.1.1 不支持保留消息", "发布时设 `retain = false`。"),
     "json_too_deep": ("The JSON nests deeper than the reader allows: flatten the Alink params.",
                       "JSON 嵌套层数超过解析器上限", "JSON 嵌套太深：把 Alink 的 params 扁平化。"),
+    "aliyun_reply_error": ("Read `PostResult::code` / `message` (e.g. 460 = bad params: check the property identifiers and types against the thing model).",
+                           "平台对 Alink 请求回复了非 200 的 code", "查看 `PostResult::code` / `message`（例如 460 表示参数错误：对照物模型检查属性标识符和类型）。"),
 }
 
 SECTION_TITLES = {
