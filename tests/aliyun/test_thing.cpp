@@ -177,7 +177,7 @@ TEST_CASE("a reply with code 460 is aliyun_reply_error carrying the platform's c
     r.transport.play(puback(2));
     r.transport.play(publish(reply_topic,
                              R"({"code":460,"data":{},"id":"1","message":"request parameter error","version":"1.0"})"));
-    const PostResult res = r.thing.post_properties(std::string_view(R"({"PowerSwitch_1":7})"), 5s);
+    const PostResult res = r.thing.post_properties(R"({"PowerSwitch_1":7})", 5s); // a literal works too
     CHECK_FALSE(res.ok());
     CHECK(res.error == Error::aliyun_reply_error);
     CHECK(res.code == 460);
