@@ -8,9 +8,10 @@
 #  4. builds the doxygen reference (cmake --build build/dev --target docs),
 #  5. builds the libFuzzer targets with clang++ (preset `fuzz`, build/fuzz) and
 #     runs each for ALIMQTT_FUZZ_SECONDS (60) on a copy of its seed corpus.
-# Exit status is non-zero when ctest or a fuzzer fails; coverage thresholds and
-# doxygen warnings fail the run only with ALIMQTT_COVERAGE_ENFORCE=1 and
-# ALIMQTT_DOCS_ENFORCE=1. ALIMQTT_FUZZ_SECONDS=0 skips the fuzz runs.
+# Exit status is non-zero when ctest, a fuzzer or the doxygen build (any
+# warning) fails; ALIMQTT_DOCS_ENFORCE=0 turns the last into a report only.
+# Coverage thresholds fail the run only with ALIMQTT_COVERAGE_ENFORCE=1.
+# ALIMQTT_FUZZ_SECONDS=0 skips the fuzz runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -131,10 +132,10 @@ step "doxygen (target docs)"
 if cmake --build "$build" --target docs; then
     echo "docs: $build/docs/html/index.html, no warnings"
 else
-    if [[ ${ALIMQTT_DOCS_ENFORCE:-0} == 1 ]]; then
+    if [[ ${ALIMQTT_DOCS_ENFORCE:-1} == 1 ]]; then
         failures+=("docs")
     else
-        echo "docs: doxygen warnings (not enforced: set ALIMQTT_DOCS_ENFORCE=1 to fail on them)"
+        echo "docs: doxygen warnings (not enforced because ALIMQTT_DOCS_ENFORCE=0)"
     fi
 fi
 

@@ -155,6 +155,7 @@ public:
         reset_connection();
         if (auto s = queue(c); !s) return s;
         keepalive_ = Time(std::int64_t{c.keepalive_s} * 1000);
+        clean_session_ = c.clean_session;
         connack_deadline_ = deadline;
         last_rx_ = last_tx_ = now;
         state_ = State::connecting;
@@ -720,6 +721,9 @@ private:
 
     Event on_connack(const Connack& ack, Time now) noexcept {
         if (ack.code != ConnackCode::accepted) return fail(connack_error(ack.code));
+        // [MQTT-3.2.2-1]: CleanSession=1 must be answered with Session Present 0.
+        // Trusting a 1 here would skip every re-subscription and lose the filters.
+        if (clean_session_ && ack.session_present) return fail(Error::protocol_error);
         state_ = State::connected;
         last_rx_ = now;
         for (Subscription& e : subs_) {
@@ -876,6 +880,7 @@ private:
     State state_ = State::disconnected;
     bool holding_frame_ = false;
     bool ping_outstanding_ = false;
+    bool clean_session_ = true; ///< CleanSession flag of the CONNECT in progress
     bool pending_disconnect_event_ = false;
     PacketId next_id_ = 1;
     std::uint32_t next_serial_ = 1;

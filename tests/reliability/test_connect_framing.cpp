@@ -63,12 +63,7 @@ TEST_CASE("CONNACK with reserved acknowledge-flag bits fails connect with connac
     connect_refused_scenario({0x20, 0x02, 0x02, 0x00}, Error::connack_reserved_bits);
 }
 
-// KNOWN BUG, reported (issue 3 owner): the session accepts the 1 and then
-// skips every re-subscription. Tagged [!shouldfail] until the session refuses
-// it; the fix (remember CleanSession, refuse SP=1 in on_connack) changes a
-// session test that plays CONNACK(1) to a clean CONNECT, so it is not made here.
-TEST_CASE("CONNACK with session-present on a clean session is a protocol error, not a silent success",
-          "[!shouldfail]") {
+TEST_CASE("CONNACK with session-present on a clean session is a protocol error, not a silent success") {
     // [MQTT-3.2.2-1]: a server accepting CleanSession=1 must answer Session
     // Present 0. Trusting the 1 would skip re-subscribing and lose every filter.
     connect_refused_scenario(connack(true, 0), Error::protocol_error);
