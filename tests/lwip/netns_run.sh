@@ -16,6 +16,8 @@ dir=$(mktemp -d)
 cleanup() {
     [[ -n ${broker_pid:-} ]] && kill "$broker_pid" 2>/dev/null
     [[ -n ${rst_pid:-} ]] && kill "$rst_pid" 2>/dev/null
+    # Anything still running in the namespace would outlive it: end it first.
+    ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null
     wait 2>/dev/null
     ip netns del "$ns" 2>/dev/null
     rm -rf "$dir"
@@ -34,10 +36,12 @@ cat > "$dir/mosquitto.conf" <<CONF
 listener 1883 10.77.0.1
 allow_anonymous true
 CONF
-in_ns mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
+# Started with `ip netns exec` directly, not through in_ns: a backgrounded shell
+# function is a subshell, and its pid is not the broker's.
+ip netns exec "$ns" mosquitto -c "$dir/mosquitto.conf" >"$dir/mosquitto.log" 2>&1 &
 broker_pid=$!
 # Accepts, reads the first bytes, then closes with SO_LINGER 0: a TCP reset.
-in_ns python3 - <<'PY' >"$dir/rst.log" 2>&1 &
+ip netns exec "$ns" python3 - <<'PY' >"$dir/rst.log" 2>&1 &
 import socket, struct
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("10.77.0.1", 1884)); s.listen(8)
