@@ -50,8 +50,11 @@ struct ThingStats {
 template <class ClientT, std::size_t MaxPending = 4, std::size_t BufferSize = 512>
 class ThingModel {
 public:
+    /// Time point of the client's Clock (deadlines, RRPC timing).
     using time_point = typename ClientT::time_point;
+    /// The client's Clock type.
     using ClockType = typename time_point::clock;
+    /// Unit of every timeout this helper takes.
     using milliseconds = std::chrono::milliseconds;
     /// Property set handler: gets the parsed message, returns the reply code (200 = success).
     using SetHandler = InplaceFunction<int(const AlinkMessage&), 2 * sizeof(void*)>;
