@@ -98,10 +98,14 @@ wait_for() {
     return 1
 }
 
-# The cloud side listens to what the device sends up.
-mosquitto_sub -h 127.0.0.1 -p "$port" -u cloud -P cloud-secret -q 1 -v \
-    -t "/$PK/$DN/user/update" -t "/sys/$PK/$DN/thing/service/property/set_reply" >"$work/cloud.log" &
+# The cloud side listens to what the device sends up. It must be subscribed
+# before the device starts, or a fast device publishes 你好！ before anyone
+# listens: -d prints the SUBACK ("Subscribed (mid: ...)") to wait for, and
+# stdbuf makes it reach the file at once.
+stdbuf -oL mosquitto_sub -d -h 127.0.0.1 -p "$port" -u cloud -P cloud-secret -q 1 -v \
+    -t "/$PK/$DN/user/update" -t "/sys/$PK/$DN/thing/service/property/set_reply" >"$work/cloud.raw" &
 bg_pids+=($!)
+wait_for "$work/cloud.raw" '^Subscribed \(mid'
 
 # --- 4. the device, as the seed tutorial ----------------------------------------
 say "aliyun_device (triple path: ProductKey, DeviceName, DeviceSecret; plain TCP to the local broker)"
@@ -128,7 +132,8 @@ show_new "$device_log" device
 [[ $device_rc -eq 0 ]] || { echo "demo: aliyun_device exited with $device_rc" >&2; exit 1; }
 
 say "what the cloud received"
-wait_for "$work/cloud.log" 'set_reply .*"id":"1024580116"'
+wait_for "$work/cloud.raw" 'set_reply .*"id":"1024580116"'
+grep -vE '^(Client |Subscribed )' "$work/cloud.raw" >"$work/cloud.log" # messages only
 show_new "$work/cloud.log" cloud
 grep -q "user/update 你好！" "$work/cloud.log" || { echo "demo: the cloud did not get 你好！" >&2; exit 1; }
 grep -q '"code":200' "$work/cloud.log" || { echo "demo: no code 200 reply" >&2; exit 1; }
