@@ -19,10 +19,12 @@ NODE_PATH=$NODE_DIR/node_modules node "$here/aedes/broker.js" "$PORT" $PK $DN "$
 CLEANUP_PIDS+=($!)
 wait_for "$T/aedes.log" '^ready$' || exit 1
 
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -u cloud -P cloudpw -q 1 -v -C 2 -W 20 \
+# -d prints the SUBACK: wait for it, or a fast device publishes before the cloud listens.
+stdbuf -oL mosquitto_sub -d -h 127.0.0.1 -p "$PORT" -u cloud -P cloudpw -q 1 -v -C 2 -W 20 \
     -t "/sys/$PK/$DN/thing/service/property/set_reply" -t "/$PK/$DN/user/update" > "$T/cloud.out" &
 sub=$!
 CLEANUP_PIDS+=($sub)
+wait_for "$T/cloud.out" '^Subscribed \(mid' || exit 1
 device_bg "$T/seed.out" --qos 1 --count 2 --timeout 15
 wait_for "$T/seed.out" '^subscribed: /sys/'
 check "aedes accepted the signed credentials" grep -q '^connected to 127.0.0.1' "$T/seed.out"

@@ -78,10 +78,12 @@ device --sub "/$PK/other-device/user/get" --strict --timeout 5 > "$T/strict.out"
 check "--strict turns a refusal into exit 5" test $? -eq 5
 
 # --- the property-set round trip ------------------------------------------------------------
-mosquitto_sub -h 127.0.0.1 -p "$PORT" -u cloud -P cloudpw -q 1 -v -C 2 -W 20 \
+# -d prints the SUBACK: wait for it, or a fast device publishes before the cloud listens.
+stdbuf -oL mosquitto_sub -d -h 127.0.0.1 -p "$PORT" -u cloud -P cloudpw -q 1 -v -C 2 -W 20 \
     -t "/sys/$PK/$DN/thing/service/property/set_reply" -t "/$PK/$DN/user/update" > "$T/cloud.out" &
 sub=$!
 CLEANUP_PIDS+=($sub)
+wait_for "$T/cloud.out" '^Subscribed \(mid' || exit 1
 device_bg "$T/seed.out" --qos 1 --count 1 --timeout 15
 dev=$DEV
 wait_for "$T/seed.out" '^subscribed: /sys/'
