@@ -7,9 +7,11 @@
 #  3. reports line and branch coverage of include/ with lcov -> build/dev/coverage.txt,
 #  4. builds the doxygen reference (cmake --build build/dev --target docs),
 #  5. builds the libFuzzer targets with clang++ (preset `fuzz`, build/fuzz) and
-#     runs each for ALIMQTT_FUZZ_SECONDS (60) on a copy of its seed corpus.
-# Exit status is non-zero when ctest, a fuzzer or the doxygen build (any
-# warning) fails; ALIMQTT_DOCS_ENFORCE=0 turns the last into a report only.
+#     runs each for ALIMQTT_FUZZ_SECONDS (60) on a copy of its seed corpus,
+#  6. builds the hostile-broker suite without sanitizers (preset `valgrind`,
+#     build/valgrind) and runs it under valgrind memcheck (ALIMQTT_VALGRIND=0 skips it).
+# Exit status is non-zero when ctest, a fuzzer, memcheck or the doxygen build
+# (any warning) fails; ALIMQTT_DOCS_ENFORCE=0 turns the last into a report only.
 # Coverage thresholds fail the run only with ALIMQTT_COVERAGE_ENFORCE=1.
 # ALIMQTT_FUZZ_SECONDS=0 skips the fuzz runs.
 set -euo pipefail
@@ -179,6 +181,40 @@ else
     step "fuzz runs skipped (ALIMQTT_FUZZ_SECONDS=0)"
 fi
 
+# --- 6. valgrind ---------------------------------------------------------------
+# Valgrind cannot run ASan binaries, so memcheck gets its own build: no
+# sanitizers, -O1 -g, only the hostile-broker suite (the real Client and POSIX
+# transport against a scripted broker over real sockets). Counts as one test.
+vg_passed=0 vg_failed=0 vg_skipped=0
+if [[ ${ALIMQTT_VALGRIND:-1} == 0 ]]; then
+    step "valgrind skipped (ALIMQTT_VALGRIND=0)"
+    vg_skipped=1
+elif ! command -v valgrind >/dev/null 2>&1; then
+    step "valgrind: SKIPPED (valgrind is not installed)"
+    vg_skipped=1
+else
+    step "valgrind build (preset valgrind, build/valgrind: no sanitizers, -O1 -g)"
+    vg_log=build/valgrind/memcheck.log
+    vg_rc=0
+    { cmake --preset valgrind && cmake --build build/valgrind -j"$jobs" --target test_hostile_broker; } || vg_rc=$?
+    if ((vg_rc == 0)); then
+        step "valgrind memcheck: test_hostile_broker"
+        valgrind --tool=memcheck --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite,indirect \
+            build/valgrind/tests/reliability/test_hostile_broker --order rand >"$vg_log" 2>&1 || vg_rc=$?
+        grep -E 'test cases|ERROR SUMMARY|in use at exit|total heap usage' "$vg_log" || true
+    fi
+    if ((vg_rc == 0)); then
+        vg_passed=1
+        echo "valgrind: no memcheck error, no definite or indirect leak"
+    else
+        vg_failed=1
+        failures+=("valgrind")
+        [[ -f $vg_log ]] && tail -n 60 "$vg_log"
+        echo "valgrind: failed (exit $vg_rc; 99 = memcheck found errors); log: $vg_log"
+    fi
+fi
+
 # --- summary --------------------------------------------------------------------
 step "summary"
 read -r t_total t_failed t_skipped < <(python3 - "$junit" <<'EOF' || echo "0 0 0"
@@ -190,9 +226,10 @@ EOF
 t_passed=$((t_total - t_failed - t_skipped))
 [[ -f $summary ]] && sed -n '2,5p' "$summary"
 echo "fuzz: $fuzz_passed target(s) ran ${fuzz_seconds}s without a finding, $fuzz_failed failed"
+echo "valgrind: $vg_passed passed, $vg_failed failed, $vg_skipped skipped (hostile-broker suite under memcheck)"
 echo "time: $((SECONDS - started))s"
 if ((${#failures[@]})); then
     echo "FAILED: ${failures[*]}"
 fi
-echo "alimqtt: $((t_passed + fuzz_passed)) passed, $((t_failed + fuzz_failed)) failed, $t_skipped skipped"
+echo "alimqtt: $((t_passed + fuzz_passed + vg_passed)) passed, $((t_failed + fuzz_failed + vg_failed)) failed, $((t_skipped + vg_skipped)) skipped"
 ((${#failures[@]} == 0))
