@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 #include "alimqtt/concepts.hpp"
 #include "alimqtt/error.hpp"
@@ -283,6 +284,36 @@ public:
         });
         if (lost != Error{}) return lost;
         return {};
+    }
+
+    /// Pumps the connection (handlers and on_event run) until `done()` is
+    /// true or `deadline`. `done` is checked first and after every event, so
+    /// a handler that records a result ends the wait at once. Returns {} when
+    /// done, Error::timeout at the deadline, or the reason the connection
+    /// dropped (not_connected if it was not up).
+    template <class Done>
+        requires std::is_invocable_r_v<bool, Done&>
+    Status run_until(time_point deadline, Done&& done) noexcept {
+        if (in_handler_ > 0) return Error::reentrant_call;
+        if (!session_.connected()) return Error::not_connected;
+        if (done()) return {};
+        Error lost{};
+        const Status s = pump(deadline, [&](const Event& e) {
+            if (e.kind == EventKind::disconnected) {
+                lost = e.error == Error{} ? Error::not_connected : e.error;
+                return true;
+            }
+            return static_cast<bool>(done());
+        });
+        if (lost != Error{}) return lost;
+        return s;
+    }
+
+    /// Same, with the deadline `timeout` from now.
+    template <class Done>
+        requires std::is_invocable_r_v<bool, Done&>
+    Status run_until(milliseconds timeout, Done&& done) noexcept {
+        return run_until(clock_->now() + to_clock(timeout), done);
     }
 
 private:

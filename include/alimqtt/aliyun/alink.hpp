@@ -73,47 +73,79 @@ private:
 };
 } // namespace detail
 
+namespace detail {
+/// The `"name":value` members of one JSON object, shared by the request and
+/// reply writers (`Self` is the writer, so calls chain on its own type).
+/// Errors are sticky: error() keeps the first, overflow() says the buffer filled.
+template <class Self>
+class AlinkMembers {
+public:
+    /// Adds `"name":<integer>`.
+    constexpr Self& add_int(std::string_view name, std::int64_t value) noexcept {
+        key(name);
+        out_.integer(value);
+        return self();
+    }
+    /// Adds `"name":true|false`.
+    constexpr Self& add_bool(std::string_view name, bool value) noexcept {
+        key(name);
+        out_.raw(value ? "true" : "false");
+        return self();
+    }
+    /// Adds `"name":"<value, escaped>"`.
+    constexpr Self& add_string(std::string_view name, std::string_view value) noexcept {
+        key(name);
+        out_.quoted(value);
+        return self();
+    }
+    /// Adds `"name":<json>` with `json` copied as is after checking that it
+    /// is one valid JSON value (e.g. `{"value":23.5,"time":1700000000000}`).
+    constexpr Self& add_raw(std::string_view name, std::string_view json_value) noexcept {
+        if (!json::parse(json_value)) error_ = Error::json_syntax;
+        key(name);
+        out_.raw(json_value);
+        return self();
+    }
+
+protected:
+    constexpr explicit AlinkMembers(std::span<char> out) noexcept : out_(out) {}
+    /// The first error (json_syntax from add_raw, then buffer_too_small), or Error{}.
+    constexpr Error error() const noexcept {
+        if (error_ != Error{}) return error_;
+        return out_.overflow() ? Error::buffer_too_small : Error{};
+    }
+
+    JsonOut out_;
+
+private:
+    constexpr Self& self() noexcept { return static_cast<Self&>(*this); }
+    constexpr void key(std::string_view name) noexcept {
+        if (!first_) out_.ch(',');
+        first_ = false;
+        out_.quoted(name);
+        out_.ch(':');
+    }
+
+    Error error_{};
+    bool first_ = true;
+};
+} // namespace detail
+
 /// Writes an Alink request such as a property post into caller storage:
 /// `{"id":"<id>","version":"1.0","params":{<members>},"method":"<method>"}`.
 /// Errors are sticky and reported by finish().
-class AlinkRequestWriter {
+class AlinkRequestWriter : public detail::AlinkMembers<AlinkRequestWriter> {
 public:
     /// Starts a request with a decimal id (ids are 0..4294967295, unique per
     /// device per day) and a method, by default thing.event.property.post.
     constexpr AlinkRequestWriter(std::span<char> out, std::uint32_t id,
                                  std::string_view method = property_post_method) noexcept
-        : out_(out), method_(method) {
+        : AlinkMembers(out), method_(method) {
         out_.raw("{\"id\":\"");
         out_.integer(id);
         out_.raw("\",\"version\":\"1.0\",\"params\":{");
     }
 
-    /// Adds `"name":<integer>`.
-    constexpr AlinkRequestWriter& add_int(std::string_view name, std::int64_t value) noexcept {
-        key(name);
-        out_.integer(value);
-        return *this;
-    }
-    /// Adds `"name":true|false`.
-    constexpr AlinkRequestWriter& add_bool(std::string_view name, bool value) noexcept {
-        key(name);
-        out_.raw(value ? "true" : "false");
-        return *this;
-    }
-    /// Adds `"name":"<value, escaped>"`.
-    constexpr AlinkRequestWriter& add_string(std::string_view name, std::string_view value) noexcept {
-        key(name);
-        out_.quoted(value);
-        return *this;
-    }
-    /// Adds `"name":<json>` with `json` copied as is after checking that it
-    /// is one valid JSON value (e.g. `{"value":23.5,"time":1700000000000}`).
-    constexpr AlinkRequestWriter& add_raw(std::string_view name, std::string_view json_value) noexcept {
-        if (!json::parse(json_value)) error_ = Error::json_syntax;
-        key(name);
-        out_.raw(json_value);
-        return *this;
-    }
     /// Adds `"sys":{"ack":0}`: the platform then sends no reply.
     constexpr AlinkRequestWriter& without_reply() noexcept {
         no_ack_ = true;
@@ -127,24 +159,50 @@ public:
         out_.quoted(method_);
         if (no_ack_) out_.raw(",\"sys\":{\"ack\":0}");
         out_.ch('}');
-        if (error_ != Error{}) return error_;
-        if (out_.overflow()) return Error::buffer_too_small;
+        if (const Error e = error(); e != Error{}) return e;
         return out_.text();
     }
 
 private:
-    constexpr void key(std::string_view name) noexcept {
-        if (!first_) out_.ch(',');
-        first_ = false;
-        out_.quoted(name);
-        out_.ch(':');
+    std::string_view method_;
+    bool no_ack_ = false;
+};
+
+/// Writes the device's reply to a service call, with the output parameters
+/// added as members of "data" before the code is known:
+/// `{"id":"<id>","version":"1.0","data":{<members>},"code":<code>,"message":"<message>"}`
+/// (Alink readers look members up by name; the order carries no meaning).
+class AlinkReplyWriter : public detail::AlinkMembers<AlinkReplyWriter> {
+public:
+    /// Starts the reply to the request whose "id" was `id` (its text as
+    /// received, re-escaped).
+    constexpr AlinkReplyWriter(std::span<char> out, std::string_view id) noexcept : AlinkMembers(out) {
+        out_.raw("{\"id\":");
+        out_.quoted(id);
+        out_.raw(",\"version\":\"1.0\",\"data\":{");
+    }
+    /// Replaces the reply's "message" (default: "success" for code 200,
+    /// "failed" otherwise); the text must outlive finish().
+    constexpr AlinkReplyWriter& message(std::string_view text) noexcept {
+        message_ = text;
+        has_message_ = true;
+        return *this;
+    }
+    /// Closes "data" and writes `code` and the message. Errors:
+    /// buffer_too_small, json_syntax (a bad add_raw value).
+    constexpr Result<std::string_view> finish(std::int64_t code) noexcept {
+        out_.raw("},\"code\":");
+        out_.integer(code);
+        out_.raw(",\"message\":");
+        out_.quoted(has_message_ ? message_ : code == 200 ? std::string_view("success") : std::string_view("failed"));
+        out_.ch('}');
+        if (const Error e = error(); e != Error{}) return e;
+        return out_.text();
     }
 
-    detail::JsonOut out_;
-    std::string_view method_;
-    Error error_{};
-    bool first_ = true;
-    bool no_ack_ = false;
+private:
+    std::string_view message_;
+    bool has_message_ = false;
 };
 
 /// Writes an Alink reply into `out`:

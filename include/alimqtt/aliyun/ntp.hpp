@@ -44,12 +44,18 @@ constexpr Result<std::uint64_t> read_ms(const json::Value& object, std::string_v
 }
 } // namespace detail
 
-/// Reads the response from ntp_response_topic() (`deviceSendTime`,
-/// `serverRecvTime`, `serverSendTime`) and returns the Unix time in ms at
-/// the moment the device received it:
-/// (serverRecvTime + serverSendTime + deviceRecvTime - deviceSendTime) / 2.
-/// `device_recv_ms` is the device's clock (same epoch as the request's) on receipt.
-constexpr Result<std::uint64_t> read_ntp_response(std::string_view payload, std::uint64_t device_recv_ms) noexcept {
+/// The three times of an NTP response, in milliseconds.
+struct NtpTimes {
+    std::uint64_t device_send = 0; ///< "deviceSendTime": the request's, echoed (device clock)
+    std::uint64_t server_recv = 0; ///< "serverRecvTime": Unix ms when the server got the request
+    std::uint64_t server_send = 0; ///< "serverSendTime": Unix ms when the server answered
+};
+
+/// Reads `deviceSendTime`, `serverRecvTime` and `serverSendTime` (strings of
+/// digits or numbers) from the payload of ntp_response_topic(). Errors:
+/// json_syntax / json_too_deep / json_trailing_garbage, json_wrong_type (not
+/// an object, or a time that is not 1..19 digits), json_missing_field.
+constexpr Result<NtpTimes> read_ntp_times(std::string_view payload) noexcept {
     const auto doc = json::parse(payload);
     if (!doc) return doc.error();
     if (!doc->is_object()) return Error::json_wrong_type;
@@ -59,12 +65,29 @@ constexpr Result<std::uint64_t> read_ntp_response(std::string_view payload, std:
     if (!server_recv) return server_recv.error();
     const auto server_send = detail::read_ms(*doc, "serverSendTime");
     if (!server_send) return server_send.error();
-    // Values are below 10^19 each; a device clock running backwards
-    // (recv < send) would make the round trip negative: refuse it.
-    if (device_recv_ms < *device_send) return Error::invalid_argument;
-    const std::uint64_t round_trip = device_recv_ms - *device_send;
-    return *server_recv / 2 + *server_send / 2 + round_trip / 2 +
-           ((*server_recv % 2) + (*server_send % 2) + (round_trip % 2)) / 2;
+    return NtpTimes{*device_send, *server_recv, *server_send};
+}
+
+/// The Unix time in ms at the moment the device received the response:
+/// (serverRecvTime + serverSendTime + deviceRecvTime - deviceSendTime) / 2,
+/// rounded down, computed without overflow. `device_recv_ms` is the device's
+/// clock (same epoch as deviceSendTime) on receipt; invalid_argument when it
+/// is earlier than deviceSendTime (a clock running backwards).
+constexpr Result<std::uint64_t> ntp_utc_ms(const NtpTimes& t, std::uint64_t device_recv_ms) noexcept {
+    if (device_recv_ms < t.device_send) return Error::invalid_argument;
+    const std::uint64_t round_trip = device_recv_ms - t.device_send;
+    // Each term is below 10^19; halve first, then add the halves' remainders.
+    return t.server_recv / 2 + t.server_send / 2 + round_trip / 2 +
+           ((t.server_recv % 2) + (t.server_send % 2) + (round_trip % 2)) / 2;
+}
+
+/// Reads the response from ntp_response_topic() and returns the Unix time in
+/// ms at the moment the device received it (read_ntp_times, then ntp_utc_ms).
+/// `device_recv_ms` is the device's clock (same epoch as the request's) on receipt.
+constexpr Result<std::uint64_t> read_ntp_response(std::string_view payload, std::uint64_t device_recv_ms) noexcept {
+    const auto times = read_ntp_times(payload);
+    if (!times) return times.error();
+    return ntp_utc_ms(*times, device_recv_ms);
 }
 
 } // namespace alimqtt::aliyun

@@ -96,6 +96,11 @@ constexpr Result<Topic> event_post_reply_topic(const DeviceId& d, std::string_vi
     if (auto s = detail::check_topic_part(event_id); !s) return s.error();
     return detail::sys_topic(d, {"thing/event/", event_id, "/post_reply"});
 }
+/// Filter for every event and property post_reply:
+/// `/sys/<pk>/<dn>/thing/event/+/post_reply`.
+constexpr Result<Topic> event_post_reply_filter(const DeviceId& d) noexcept {
+    return detail::sys_topic(d, {"thing/event/+/post_reply"});
+}
 /// Property set (down): `/sys/<pk>/<dn>/thing/service/property/set`.
 constexpr Result<Topic> property_set_topic(const DeviceId& d) noexcept {
     return detail::sys_topic(d, {"thing/service/property/set"});
@@ -113,6 +118,11 @@ constexpr Result<Topic> service_topic(const DeviceId& d, std::string_view servic
 constexpr Result<Topic> service_reply_topic(const DeviceId& d, std::string_view service_id) noexcept {
     if (auto s = detail::check_topic_part(service_id); !s) return s.error();
     return detail::sys_topic(d, {"thing/service/", service_id, "_reply"});
+}
+/// Filter for every service call: `/sys/<pk>/<dn>/thing/service/+` (one
+/// level, so not property/set; it also matches the device's own `..._reply`).
+constexpr Result<Topic> service_filter(const DeviceId& d) noexcept {
+    return detail::sys_topic(d, {"thing/service/+"});
 }
 /// RRPC request (down): `/sys/<pk>/<dn>/rrpc/request/<messageId>`.
 constexpr Result<Topic> rrpc_request_topic(const DeviceId& d, std::string_view message_id) noexcept {
