@@ -4,13 +4,18 @@
 // With no --sub/--pub it does what the seed tutorial does on a Pico W: subscribe
 // to /<pk>/<dn>/user/get and the property-set topic, publish 你好！ to
 // /<pk>/<dn>/user/update, print every message, and answer every property set.
+// --post-property, --rrpc-echo and --ntp use the thing model (ThingModel);
+// --register runs dynamic registration ("one product, one secret").
 #include "any_transport.hpp"
 #include "packet_printer.hpp"
 
 #include <alimqtt/aliyun/alink.hpp>
 #include <alimqtt/aliyun/connect.hpp>
 #include <alimqtt/aliyun/console_json.hpp>
+#include <alimqtt/aliyun/dynreg.hpp>
+#include <alimqtt/aliyun/json.hpp>
 #include <alimqtt/aliyun/signer.hpp>
+#include <alimqtt/aliyun/thing.hpp>
 #include <alimqtt/aliyun/topics.hpp>
 #include <alimqtt/backoff.hpp>
 #include <alimqtt/client.hpp>
@@ -43,6 +48,8 @@ constexpr int exit_usage = 2;
 constexpr int exit_refused = 3;
 constexpr int exit_network = 4;
 constexpr int exit_subscription_refused = 5;
+constexpr int exit_reply_error = 6;
+constexpr int exit_no_reply = 7;
 
 constexpr std::string_view usage_text = R"(usage:
   aliyun_device (--console-json JSON|@FILE
@@ -51,6 +58,10 @@ constexpr std::string_view usage_text = R"(usage:
                 [--keepalive S] [--clean | --no-clean] [--client-id ID] [--signmethod M] [--timestamp MS]
                 [--sub TOPIC]... [--pub TOPIC PAYLOAD]... [--qos 0|1] [--count N] [--timeout S]
                 [--repeat N] [--verbose] [--strict]
+                [--post-property KEY=VALUE]... [--rrpc-echo] [--ntp]
+  aliyun_device --register --product-key PK --device-name DN --product-secret PS [--regnwl]
+                (--region R | --instance-id ID | --host H) [--random R] [connection options]
+                [any run option above: continue as the registered device]
 
 Connects as an Aliyun IoT device. Identity: the console's "MQTT connection
 parameters" JSON (inline or @file), or the device triple (signed here).
@@ -78,9 +89,35 @@ Without --sub/--pub: subscribes to /<pk>/<dn>/user/get and
   --verbose         print every MQTT packet in and out
   --strict          exit 5 when a subscription is refused
 
+Thing model (Alink):
+  --post-property KEY=VALUE  post thing.event.property.post (repeatable: one
+                    post with every pair) and wait up to 10 s for its post_reply.
+                    VALUE is sent as JSON when it is a JSON number (1, -2.5, 1e3),
+                    true, false, a quoted "string", an {object} or an [array];
+                    anything else is sent as a JSON string (on=yes -> "yes").
+  --rrpc-echo       answer every RRPC request (/sys/<pk>/<dn>/rrpc/request/+)
+                    with its own payload on rrpc/response/<id>
+  --ntp             ask the platform's NTP service and print the UTC time
+  With --post-property or --ntp alone the tool exits after the answer;
+  with --sub, --pub, --rrpc-echo, --count or --timeout it keeps running.
+  Property sets are answered (set_reply, code 200) in every mode.
+
+Dynamic registration ("one product, one secret"):
+  --register        connect with the ProductSecret (authType=register) and print
+                    the DeviceSecret the platform publishes on /ext/register
+  --regnwl          no pre-registration (authType=regnwl): print the clientId and
+                    deviceToken from /ext/regnwl (connect later with authType=connwl)
+  --product-secret PS   the product's secret (never sent; signs the request)
+  --random R        the signed random value (default: 16 random digits)
+  With --instance-id the request says securemode=-2,instanceId=ID (new instances).
+  The result is printed once, on stdout, for you to store; --verbose hides it.
+
 exit codes: 0 ok; 1 --count not reached before --timeout; 2 usage;
             3 the broker refused the connection; 4 network or TLS failure;
-            5 a subscription was refused and --strict was given
+            5 a subscription was refused and --strict was given;
+            6 the platform answered with an error (post_reply code other than
+              200) or an unusable reply (registration);
+            7 no answer before the deadline (post_reply, NTP, registration)
 )";
 
 volatile std::sig_atomic_t g_signal = 0;
@@ -112,6 +149,20 @@ struct Options {
     long repeat = 1;
     bool verbose = false;
     bool strict = false;
+    std::vector<std::pair<std::string, std::string>> properties; ///< --post-property KEY=VALUE, in order
+    bool rrpc_echo = false;
+    bool ntp = false;
+    bool register_device = false;
+    bool regnwl = false;
+    std::string product_secret;
+    std::string random;
+
+    /// True when the run keeps going after the one-shot actions.
+    bool keeps_running() const {
+        return !subs.empty() || !pubs.empty() || rrpc_echo || count || timeout_s;
+    }
+    /// True when the device uses the thing model (ThingModel).
+    bool thing_mode() const { return !properties.empty() || rrpc_echo || ntp; }
 };
 
 std::optional<long> parse_long(std::string_view s, long lo, long hi) {
@@ -138,7 +189,8 @@ int values_after(std::string_view flag) {
     if (flag == "--pub") return 2;
     for (std::string_view f : {"--console-json", "--product-key", "--device-name", "--device-secret", "--region",
                                "--instance-id", "--host", "--port", "--ca-file", "--keepalive", "--client-id",
-                               "--signmethod", "--timestamp", "--sub", "--qos", "--count", "--timeout", "--repeat"})
+                               "--signmethod", "--timestamp", "--sub", "--qos", "--count", "--timeout", "--repeat",
+                               "--post-property", "--product-secret", "--random"})
         if (flag == f) return 1;
     return 0;
 }
@@ -210,7 +262,33 @@ std::optional<UsageError> parse_args(int argc, char** argv, Options& o) {
             o.repeat = *r;
         } else if (a == "--verbose" || a == "-v") o.verbose = true;
         else if (a == "--strict") o.strict = true;
+        else if (a == "--post-property") {
+            const std::string pair = next();
+            const auto eq = pair.find('=');
+            if (eq == std::string::npos || eq == 0)
+                return UsageError{fmt::format("--post-property {}: expected KEY=VALUE", pair)};
+            o.properties.emplace_back(pair.substr(0, eq), pair.substr(eq + 1));
+        } else if (a == "--rrpc-echo") o.rrpc_echo = true;
+        else if (a == "--ntp") o.ntp = true;
+        else if (a == "--register") o.register_device = true;
+        else if (a == "--regnwl") o.regnwl = true;
+        else if (a == "--product-secret") o.product_secret = next();
+        else if (a == "--random") o.random = next();
         else return UsageError{fmt::format("unknown option {}", a)};
+    }
+    if (o.regnwl && !o.register_device) return UsageError{"--regnwl goes with --register"};
+    if (!o.product_secret.empty() && !o.register_device) return UsageError{"--product-secret goes with --register"};
+    if (!o.random.empty() && !o.register_device) return UsageError{"--random goes with --register"};
+    if (o.register_device) {
+        if (!o.console_json.empty() || !o.device_secret.empty())
+            return UsageError{"--register obtains the DeviceSecret: give no --device-secret or --console-json"};
+        if (o.product_key.empty() || o.device_name.empty() || o.product_secret.empty())
+            return UsageError{"--register needs --product-key, --device-name and --product-secret"};
+        if (o.host.empty() && o.region.empty() == o.instance_id.empty())
+            return UsageError{"give one of --region, --instance-id or --host"};
+        if (!o.client_id.empty() || !o.timestamp.empty())
+            return UsageError{"--client-id and --timestamp do not apply to --register"};
+        return std::nullopt;
     }
     const bool triple = !o.product_key.empty() || !o.device_name.empty() || !o.device_secret.empty();
     if (o.console_json.empty() == !triple)
@@ -233,7 +311,11 @@ struct DeviceConfig : alimqtt::DefaultConfig {
     static constexpr std::size_t in_flight_arena_size = 16384;
 };
 
-using Client = alimqtt::Client<alimqtt::posix::AnyTransport, SteadyClock, DeviceConfig, alimqtt::posix::PacketPrinter>;
+/// --verbose prints every packet, except the payloads that carry registration secrets.
+using Tracer = aliyun::RedactDynreg<alimqtt::posix::PacketPrinter>;
+using Client = alimqtt::Client<alimqtt::posix::AnyTransport, SteadyClock, DeviceConfig, Tracer>;
+/// The thing model, with room for RRPC payloads up to 2 KiB.
+using Thing = aliyun::ThingModel<Client, 4, 2048>;
 
 std::string as_text(alimqtt::Bytes b) { return std::string(reinterpret_cast<const char*>(b.data()), b.size()); }
 
@@ -242,23 +324,55 @@ void say(std::string_view line) {
     std::fflush(stdout);
 }
 
+/// `s` as a JSON string literal (quotes added, specials escaped).
+std::string json_string(std::string_view s) {
+    std::string out = "\"";
+    for (const char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (c == '"' || c == '\\') out += fmt::format("\\{}", c);
+        else if (u < 0x20) out += fmt::format("\\u{:04x}", u);
+        else out += c;
+    }
+    return out + "\"";
+}
+
+/// A --post-property VALUE as JSON: a JSON number, true, false, "string",
+/// {object} or [array] is used as written; anything else becomes a string.
+std::string json_value(std::string_view v) {
+    const auto parsed = aliyun::json::parse(v);
+    if (parsed && !parsed->is_null()) return std::string(v);
+    return json_string(v);
+}
+
 /// The device: owns the connection parameters, the client, and the run's state.
 class Device {
 public:
     Device(Options o, aliyun::ConnectParams params, std::string pk, std::string dn)
         : o_(std::move(o)), params_(params), pk_(std::move(pk)), dn_(std::move(dn)),
-          transport_(make_transport()), client_(transport_, clock_, alimqtt::posix::PacketPrinter{o_.verbose}),
+          transport_(make_transport()), client_(transport_, clock_, Tracer{alimqtt::posix::PacketPrinter{o_.verbose}}),
           backoff_(clock_, 1000ms, 30000ms, std::random_device{}()) {
         const aliyun::DeviceId id{pk_, dn_};
         if (auto t = aliyun::property_set_topic(id)) property_set_topic_ = std::string(t->view());
         if (auto t = aliyun::property_set_reply_topic(id)) property_set_reply_topic_ = std::string(t->view());
-        if (o_.subs.empty() && o_.pubs.empty()) { // the seed tutorial's behaviour
+        if (o_.subs.empty() && o_.pubs.empty() && !o_.thing_mode()) { // the seed tutorial's behaviour
             if (auto t = aliyun::user_topic(id, "get")) o_.subs.emplace_back(t->view());
             o_.subs.push_back(property_set_topic_);
             if (auto t = aliyun::user_topic(id, "update")) o_.pubs.emplace_back(std::string(t->view()), "你好！");
             seed_mode_ = true;
         }
         client_.on_event([this](const alimqtt::Event& e) { on_event(e); });
+        if (o_.thing_mode()) {
+            thing_.emplace(client_, clock_, aliyun::DeviceId{pk_, dn_});
+            thing_->on_property_set([this](const aliyun::AlinkMessage& m) { return on_thing_property_set(m); });
+            if (o_.rrpc_echo)
+                thing_->on_rrpc([this](std::string_view request, std::string_view id, std::span<char> out) {
+                    return on_rrpc_request(request, id, out);
+                });
+            thing_->on_rrpc_late([](std::string_view id, std::chrono::milliseconds took) {
+                say(fmt::format("rrpc {}: answered after {} ms - later than the platform's 8 s, the caller gave up",
+                                id, took.count()));
+            });
+        }
     }
 
     int run() {
@@ -266,7 +380,9 @@ public:
         if (o_.timeout_s) end_ = started + std::chrono::duration_cast<SteadyClock::duration>(std::chrono::duration<double>(*o_.timeout_s));
         if (const int rc = connect_once(/*first=*/true); rc != exit_ok) return rc;
         if (const int rc = subscribe_all(); rc != exit_ok) return finish(rc);
-        const bool publish_only = !seed_mode_ && o_.subs.empty() && !o_.count && !o_.timeout_s;
+        if (const int rc = thing_actions(); rc != exit_ok) return finish(rc);
+        if (!seed_mode_ && !o_.keeps_running()) return finish(exit_ok); // one-shot thing actions only
+        const bool publish_only = !seed_mode_ && o_.subs.empty() && !o_.count && !o_.timeout_s && !o_.rrpc_echo;
         const std::size_t total_pubs = o_.pubs.size() * static_cast<std::size_t>(o_.repeat);
         while (g_signal == 0) {
             if (strict_failure_) return finish(exit_subscription_refused);
@@ -413,6 +529,76 @@ private:
         }
     }
 
+    /// Starts the thing model, then runs --ntp and --post-property once.
+    int thing_actions() {
+        if (!thing_) return exit_ok;
+        if (const auto s = thing_->start(10s); !s) {
+            if (s.error() == Error::subscription_refused) {
+                say(fmt::format("thing model: subscription REFUSED: {} (SUBACK 0x80)", thing_->refused_filter()));
+                return exit_subscription_refused;
+            }
+            say(fmt::format("thing model: subscribe failed: {}", alimqtt::to_string(s.error())));
+            return exit_network;
+        }
+        say(fmt::format("thing model ready: post_reply, property/set{} subscribed", o_.rrpc_echo ? ", rrpc/request/+" : ""));
+        if (o_.ntp)
+            if (const int rc = ask_ntp(); rc != exit_ok) return rc;
+        if (!o_.properties.empty()) return post_properties();
+        return exit_ok;
+    }
+
+    /// One thing.event.property.post with every --post-property pair.
+    int post_properties() {
+        std::string params = "{";
+        for (const auto& [key, value] : o_.properties)
+            params += fmt::format("{}{}:{}", params.size() > 1 ? "," : "", json_string(key), json_value(value));
+        params += "}";
+        say(fmt::format("posting properties: {}", params));
+        const aliyun::PostResult r = thing_->post_properties(std::string_view(params), 10s);
+        if (r.ok()) {
+            say(fmt::format("property post id={}: success (code {})", r.id, r.code));
+            return exit_ok;
+        }
+        if (r.error == Error::aliyun_reply_error) {
+            say(fmt::format("property post id={} failed: code {} ({})", r.id, r.code, r.message.view()));
+            return exit_reply_error;
+        }
+        if (r.error == Error::timeout) {
+            say(fmt::format("property post id={}: no post_reply within 10 s", r.id));
+            return exit_no_reply;
+        }
+        say(fmt::format("property post failed: {}", alimqtt::to_string(r.error)));
+        return exit_network;
+    }
+
+    /// --ntp: asks the platform's time and prints it.
+    int ask_ntp() {
+        say("ntp: not available in this build");
+        return exit_usage;
+    }
+
+    /// Property set through the thing model: print it, count it, accept it (200).
+    int on_thing_property_set(const aliyun::AlinkMessage& msg) {
+        ++received_;
+        std::string params;
+        for (const auto& member : msg.params_members())
+            params += fmt::format("{}{}={}", params.empty() ? "" : ", ", member.name.raw(), member.value.raw());
+        say(fmt::format("property set id={}: {}", msg.id.raw(), params.empty() ? "(no params)" : params));
+        say(fmt::format("replied on {} with code 200 (id {})", property_set_reply_topic_, msg.id.raw()));
+        return 200;
+    }
+
+    /// --rrpc-echo: the response is the request's own payload.
+    std::string_view on_rrpc_request(std::string_view request, std::string_view id, std::span<char> out) {
+        ++received_;
+        const std::size_t n = std::min(request.size(), out.size());
+        std::copy_n(request.data(), n, out.data());
+        say(fmt::format("rrpc request {}: {}", id, request));
+        if (n < request.size()) say(fmt::format("rrpc {}: payload cut to {} bytes", id, n));
+        say(fmt::format("rrpc response {}: echoed {} bytes", id, n));
+        return {out.data(), n};
+    }
+
     void on_message(const alimqtt::Publish& m) {
         ++received_;
         say(fmt::format("topic: {}", m.topic));
@@ -462,8 +648,9 @@ private:
             break;
         case EventKind::published: {
             const auto it = pending_.find(e.packet_id);
-            const std::string topic = it == pending_.end() ? std::string("?") : it->second;
-            if (it != pending_.end()) pending_.erase(it);
+            if (it == pending_.end()) break; // a thing-model post: its post_reply is reported instead
+            const std::string topic = it->second;
+            pending_.erase(it);
             ++acked_;
             if (o_.repeat == 1) say(fmt::format("publish acknowledged: {} (PUBACK id={})", topic, e.packet_id));
             else if (acked_ % 100 == 0) say(fmt::format("{} publishes acknowledged", acked_));
@@ -512,7 +699,105 @@ private:
     bool subscribing_ = false;
     bool connecting_ = false;
     bool strict_failure_ = false;
+    std::optional<Thing> thing_;
 };
+
+/// Plain TCP, or TLS verified against --ca-file or the bundled Aliyun roots.
+alimqtt::posix::AnyTransport make_transport(const Options& o, bool tls) {
+    if (!tls) return alimqtt::posix::AnyTransport{};
+    alimqtt::posix::TlsOptions t;
+    t.ca_file = o.ca_file;
+    t.aliyun_roots = o.ca_file.empty();
+    t.insecure = o.insecure;
+    return alimqtt::posix::AnyTransport{std::move(t)};
+}
+
+/// The endpoint of the triple path: --host, --region or --instance-id.
+/// Prints the problem and returns nullopt on a configuration error.
+std::optional<aliyun::Endpoint> make_endpoint(const Options& o) {
+    const std::uint16_t port = o.port.value_or(1883);
+    const auto mode = o.tls.value_or(true) ? aliyun::SecureMode::tls : aliyun::SecureMode::tcp;
+    alimqtt::Result<aliyun::Endpoint> ep = Error::invalid_argument;
+    if (!o.host.empty()) {
+        aliyun::Endpoint e;
+        if (!e.host.append(o.host)) {
+            say("--host is too long");
+            return std::nullopt;
+        }
+        e.port = port;
+        e.tls = mode == aliyun::SecureMode::tls;
+        ep = e;
+    } else if (!o.region.empty()) {
+        ep = aliyun::region_endpoint(o.product_key, o.region, port, mode);
+    } else {
+        ep = aliyun::instance_endpoint(o.instance_id, port, mode);
+    }
+    if (!ep) {
+        say(fmt::format("endpoint: {}", alimqtt::to_string(ep.error())));
+        return std::nullopt;
+    }
+    return *ep;
+}
+
+/// --register: dynamic registration. Prints the result (the only place it is
+/// ever printed) and leaves it in `out`; returns the exit code.
+int run_registration(const Options& o, aliyun::DynregResult& out) {
+    const auto ep = make_endpoint(o);
+    if (!ep) return exit_usage;
+    std::string random = o.random;
+    if (random.empty()) {
+        std::random_device rd;
+        for (int i = 0; i < 16; ++i) random += static_cast<char>('0' + rd() % 10);
+    }
+    aliyun::DynregOptions ro;
+    ro.flow = o.regnwl ? aliyun::DynregFlow::whitelist_free : aliyun::DynregFlow::preregistered;
+    ro.random = random;
+    if (!o.instance_id.empty()) {
+        ro.instance_id = o.instance_id;
+        ro.secure_mode = aliyun::DynregSecureMode::tls_new_instance;
+    }
+    if (const auto c = aliyun::sign_dynreg({o.product_key, o.device_name, o.product_secret}, ro); !c) {
+        say(fmt::format("cannot sign the registration: {}", alimqtt::to_string(c.error())));
+        return exit_usage;
+    }
+    const bool tls = o.tls.value_or(true);
+    if (!tls) say("warning: the platform accepts dynamic registration over TLS only (--no-tls is for local tests)");
+    alimqtt::posix::AnyTransport transport = make_transport(o, tls);
+    SteadyClock clock;
+    Client client(transport, clock, Tracer{alimqtt::posix::PacketPrinter{o.verbose}});
+    const std::string_view host = ep->host.view();
+    say(fmt::format("registering {} of product {} at {}:{} over {} (authType={})", o.device_name, o.product_key, host,
+                    ep->port, tls ? "TLS" : "TCP", aliyun::auth_type(ro.flow)));
+    if (auto s = transport.connect(host, ep->port, SteadyClock::now() + 10s); !s) {
+        say(fmt::format("{} failed: {}", tls ? "TLS connection" : "TCP connection", transport.last_error()));
+        return exit_network;
+    }
+    aliyun::DynregDiagnostics diag;
+    auto r = aliyun::register_device(client, {o.product_key, o.device_name, o.product_secret}, ro, 10s, &diag);
+    if (!r) {
+        const Error e = r.error();
+        if (e == Error::dynreg_refused) {
+            say(fmt::format("registration refused: {} - {}", alimqtt::to_string(diag.detail), alimqtt::to_string(e)));
+            return exit_refused;
+        }
+        if (e == Error::dynreg_malformed_reply) {
+            say(fmt::format("registration failed: {} ({})", alimqtt::to_string(e), alimqtt::to_string(diag.detail)));
+            return exit_reply_error;
+        }
+        say(fmt::format("registration failed: {}", alimqtt::to_string(e)));
+        return e == Error::dynreg_timeout ? exit_no_reply : exit_network;
+    }
+    if (r->flow == aliyun::DynregFlow::preregistered)
+        say(fmt::format("registered: DeviceSecret={} (store it: use it as --device-secret from now on)",
+                        r->device_secret.view()));
+    else
+        say(fmt::format("registered: ClientId={} DeviceToken={} (store both: the device connects with "
+                        "authType=connwl)",
+                        r->client_id.view(), r->device_token.view()));
+    out = *r;
+    r->wipe();
+    return exit_ok;
+}
 
 /// Builds the connection parameters from the console JSON or the triple.
 /// Prints the problem and returns nullopt on a configuration error.
@@ -565,26 +850,8 @@ std::optional<aliyun::ConnectParams> make_params(const Options& o, std::string& 
             say(fmt::format("cannot sign: {}", alimqtt::to_string(creds.error())));
             return std::nullopt;
         }
-        const std::uint16_t port = o.port.value_or(1883);
-        alimqtt::Result<aliyun::Endpoint> ep = Error::invalid_argument;
-        if (!o.host.empty()) {
-            aliyun::Endpoint e;
-            if (!e.host.append(o.host)) {
-                say("--host is too long");
-                return std::nullopt;
-            }
-            e.port = port;
-            e.tls = tls;
-            ep = e;
-        } else if (!o.region.empty()) {
-            ep = aliyun::region_endpoint(o.product_key, o.region, port, so.secure_mode);
-        } else {
-            ep = aliyun::instance_endpoint(o.instance_id, port, so.secure_mode);
-        }
-        if (!ep) {
-            say(fmt::format("endpoint: {}", alimqtt::to_string(ep.error())));
-            return std::nullopt;
-        }
+        const auto ep = make_endpoint(o);
+        if (!ep) return std::nullopt;
         const auto r = aliyun::connect_params(*creds, *ep, o.keepalive);
         if (!r) {
             say(fmt::format("--keepalive {}: {}", o.keepalive, alimqtt::to_string(r.error())));
@@ -616,7 +883,31 @@ int main(int argc, char** argv) {
         return exit_usage;
     }
     std::string pk, dn;
-    const auto params = make_params(o, pk, dn);
+    std::optional<aliyun::ConnectParams> params;
+    if (o.register_device) {
+        aliyun::DynregResult registered;
+        if (const int rc = run_registration(o, registered); rc != exit_ok || (!o.keeps_running() && !o.thing_mode()))
+            return rc;
+        pk = o.product_key;
+        dn = o.device_name;
+        if (registered.flow == aliyun::DynregFlow::preregistered) {
+            o.device_secret = std::string(registered.device_secret.view());
+            params = make_params(o, pk, dn);
+        } else {
+            const auto ep = make_endpoint(o);
+            if (!ep) return exit_usage;
+            const auto p = aliyun::connwl_params({o.product_key, o.device_name}, registered, *ep, o.keepalive);
+            if (!p) {
+                say(fmt::format("cannot build the connwl connection: {}", alimqtt::to_string(p.error())));
+                return exit_usage;
+            }
+            params = *p;
+            params->clean_session = o.clean;
+        }
+        registered.wipe();
+    } else {
+        params = make_params(o, pk, dn);
+    }
     if (!params) return exit_usage;
 
     struct sigaction sa {};

@@ -98,8 +98,11 @@ _mb_append() { # file fragment: comma-separated JSON list items
 }
 
 # mb_add_device DIR PK DN PASSWORD: login "<dn>&<pk>"; may subscribe to
-# /<pk>/<dn>/user/get and /sys/<pk>/<dn>/#, publish to /<pk>/<dn>/user/update
-# and /sys/<pk>/<dn>/#. Everything else is denied (SUBACK 0x80).
+# /<pk>/<dn>/user/get, /sys/<pk>/<dn>/# (thing model: property, event and
+# service topics and their replies; RRPC request/+) and
+# /ext/ntp/<pk>/<dn>/response; publish to /<pk>/<dn>/user/update,
+# /sys/<pk>/<dn>/# (posts, replies, rrpc/response/<id>) and
+# /ext/ntp/<pk>/<dn>/request. Everything else is denied (SUBACK 0x80).
 mb_add_device() {
     local dir=$1 pk=$2 dn=$3 password=$4
     local user="$dn&$pk" role="device-$pk-$dn"
@@ -112,6 +115,9 @@ mb_add_device() {
       $(_mb_acl publishClientReceive "/sys/$pk/$dn/#"),
       $(_mb_acl publishClientSend "/$pk/$dn/user/update"),
       $(_mb_acl publishClientSend "/sys/$pk/$dn/#"),
+      $(_mb_acl subscribePattern "/ext/ntp/$pk/$dn/response"),
+      $(_mb_acl publishClientReceive "/ext/ntp/$pk/$dn/response"),
+      $(_mb_acl publishClientSend "/ext/ntp/$pk/$dn/request"),
       $(_mb_acl unsubscribePattern "#")]}"
 }
 

@@ -270,6 +270,28 @@ public:
         return {};
     }
 
+    /// Pumps the connection (handlers and on_event run first) until
+    /// `done(event)` returns true, e.g. for a message the server sends
+    /// without a SUBSCRIBE. Errors: timeout when `timeout` passes first; the
+    /// reason (or not_connected) when the connection drops and `done` did
+    /// not accept that event; not_connected, reentrant_call.
+    template <class Done>
+        requires std::is_invocable_r_v<bool, Done&, const Event&>
+    Status run_until_event(milliseconds timeout, Done&& done) noexcept {
+        if (in_handler_ > 0) return Error::reentrant_call;
+        if (!session_.connected()) return Error::not_connected;
+        Error lost{};
+        const time_point deadline = clock_->now() + to_clock(timeout);
+        const Status s = pump(deadline, [&](const Event& e) {
+            if (done(e)) return true;
+            if (e.kind != EventKind::disconnected) return false;
+            lost = e.error == Error{} ? Error::not_connected : e.error;
+            return true;
+        });
+        if (lost != Error{}) return lost;
+        return s;
+    }
+
     /// Pumps the connection (handlers and on_event run) for `duration`.
     /// Returns early with the reason if the connection drops.
     Status run_for(milliseconds duration) noexcept {

@@ -91,6 +91,9 @@ enum class Error : std::uint8_t {
     aliyun_retain_not_supported, ///< Aliyun IoT does not keep retained messages on MQTT 3.1.1
     json_too_deep,               ///< JSON nesting deeper than the reader's limit
     aliyun_reply_error,          ///< the platform answered an Alink request with a code other than 200
+    dynreg_refused,              ///< dynamic registration: the platform refused the CONNECT (product secret, names, or registration not enabled)
+    dynreg_timeout,              ///< dynamic registration: no reply on /ext/register or /ext/regnwl before the deadline
+    dynreg_malformed_reply,      ///< dynamic registration: the reply is not JSON or lacks deviceSecret / clientId and deviceToken
 };
 
 /// Human-readable name of an error, stable for logs.
@@ -167,6 +170,9 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::aliyun_retain_not_supported: return "Aliyun IoT does not support retained messages";
     case Error::json_too_deep: return "JSON nested too deeply";
     case Error::aliyun_reply_error: return "the platform replied with an Alink code other than 200";
+    case Error::dynreg_refused: return "dynamic registration refused by the platform (check ProductKey, DeviceName, ProductSecret and that dynamic registration is on)";
+    case Error::dynreg_timeout: return "dynamic registration: no reply from the platform before the deadline";
+    case Error::dynreg_malformed_reply: return "dynamic registration: the platform's reply is malformed or incomplete";
     }
     return "unknown error";
 }

@@ -4,6 +4,7 @@
 #include <random>
 #include <string>
 
+#include "alimqtt/aliyun/dynreg.hpp"
 #include "alimqtt/aliyun/signer.hpp"
 #include "catch.hpp"
 
@@ -58,5 +59,28 @@ TEST_CASE("Random credentials sign exactly as openssl dgst -hmac computes over t
                                                                      : "md5";
         CHECK(std::string(c->password.view()) == openssl_hmac(md, secret, content));
         CHECK(c->client_id.view().starts_with(used_id + "|securemode=2,signmethod=" + std::string(to_string(method))));
+    }
+}
+
+TEST_CASE("Dynamic registration signs deviceName, productKey and random with the ProductSecret as openssl does") {
+    constexpr std::string_view alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    constexpr std::string_view name_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_@.:";
+    std::mt19937 rng(2468);
+    for (int i = 0; i < 20; ++i) {
+        const std::string pk = random_text(rng, 11, 11, alnum);
+        const std::string dn = random_text(rng, 4, 32, name_chars);
+        const std::string product_secret = random_text(rng, 16, 64, alnum);
+        const std::string random = random_text(rng, 1, 20, alnum);
+        DynregOptions o;
+        o.flow = rng() % 2 ? DynregFlow::preregistered : DynregFlow::whitelist_free;
+        o.random = random;
+        INFO("pk=" << pk << " dn=" << dn << " ps=" << product_secret << " random=" << random);
+        const auto c = sign_dynreg({pk, dn, product_secret}, o);
+        REQUIRE(c.ok());
+        CHECK(std::string(c->password.view()) ==
+              openssl_hmac("sha256", product_secret, "deviceName" + dn + "productKey" + pk + "random" + random));
+        CHECK(std::string(c->client_id.view()) == dn + "." + pk + "|random=" + random + ",authType=" +
+                                                       std::string(auth_type(o.flow)) +
+                                                       ",securemode=2,signmethod=hmacsha256|");
     }
 }

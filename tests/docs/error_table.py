@@ -167,6 +167,12 @@ ADVICE = {
                       "JSON 嵌套层数超过解析器上限", "JSON 嵌套太深：把 Alink 的 params 扁平化。"),
     "aliyun_reply_error": ("Read `PostResult::code` / `message` (e.g. 460 = bad params: check the property identifiers and types against the thing model).",
                            "平台对 Alink 请求回复了非 200 的 code", "查看 `PostResult::code` / `message`（例如 460 表示参数错误：对照物模型检查属性标识符和类型）。"),
+    "dynreg_refused": ("`DynregDiagnostics::detail` holds the CONNACK code. Check ProductKey, DeviceName and ProductSecret, that dynamic registration is on for the product, and (register flow) that the device was added in the console and is not yet activated.",
+                       "动态注册：平台拒绝了 CONNECT", "`DynregDiagnostics::detail` 给出 CONNACK 返回码。检查 ProductKey、DeviceName、ProductSecret，确认产品已开启动态注册；预注册方式下还要确认设备已在控制台添加且尚未激活。"),
+    "dynreg_timeout": ("The platform sent nothing on /ext/register or /ext/regnwl: check the flow (register vs regnwl) matches the product, and that the connection is TLS; then retry with a new random.",
+                       "动态注册：截止时间前没有收到 /ext/register 或 /ext/regnwl 的回复", "确认注册方式（register / regnwl）与产品设置一致、连接使用 TLS，然后换一个新的 random 重试。"),
+    "dynreg_malformed_reply": ("`DynregDiagnostics::detail` says what was wrong (JSON syntax, missing deviceSecret / clientId / deviceToken, too long). Nothing was stored; retry.",
+                               "动态注册：平台回复不是 JSON 或缺少 deviceSecret / clientId、deviceToken", "`DynregDiagnostics::detail` 说明具体原因（JSON 语法、缺字段、过长）。没有保存任何内容，重试即可。"),
 }
 
 SECTION_TITLES = {

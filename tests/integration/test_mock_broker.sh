@@ -28,6 +28,11 @@ out=$(mosquitto_sub -d -h 127.0.0.1 -p "$PORT" -i "$FULL_CID" -u "$DN&$PK" -P "$
 check "signed credentials get CONNACK 0" grep -q 'received CONNACK (0)' <<<"$out"
 check "SUBACK refuses only the other device's topic (0, 128, 0)" grep -q 'Subscribed (mid: 1): 0, 128, 0' <<<"$out"
 
+out=$(mosquitto_sub -d -h 127.0.0.1 -p "$PORT" -i "$FULL_CID" -u "$DN&$PK" -P "$PW" \
+      -t "/ext/ntp/$PK/$DN/response" -t "/ext/ntp/$PK/other-device/response" -t "/sys/$PK/$DN/rrpc/request/+" -E 2>&1)
+check "the device may subscribe its own NTP response and RRPC requests, not another's (0, 128, 0)" \
+    grep -q 'Subscribed (mid: 1): 0, 128, 0' <<<"$out"
+
 out=$(mosquitto_sub -d -h 127.0.0.1 -p "$PORT" -i "$FULL_CID" -u "$DN&$PK" -P "${PW/a/b}x" -t x -E 2>&1)
 check "a wrong password gets CONNACK 5" grep -q 'received CONNACK (5)' <<<"$out"
 
