@@ -885,6 +885,10 @@ int main(int argc, char** argv) {
     std::string pk, dn;
     std::optional<aliyun::ConnectParams> params;
     if (o.register_device) {
+        if (const auto k = aliyun::check_keepalive(o.keepalive); !k) { // before the platform hands anything out
+            say(fmt::format("--keepalive {}: {}", o.keepalive, alimqtt::to_string(k.error())));
+            return exit_usage;
+        }
         aliyun::DynregResult registered;
         if (const int rc = run_registration(o, registered); rc != exit_ok || (!o.keeps_running() && !o.thing_mode()))
             return rc;

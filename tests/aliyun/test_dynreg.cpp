@@ -238,6 +238,27 @@ TEST_CASE("connwl parameters: clientId|securemode=-2,authType=connwl|, username 
 
 // ------------------------------------------------------------------ the flow
 
+namespace {
+std::string stored_secret;
+void store(std::string_view s) { stored_secret = s; }
+} // namespace
+
+TEST_CASE("the README's register_device example stores the DeviceSecret the platform sent") {
+    Rig<> rig;
+    auto& client = rig.client;
+    rig.transport.play(concat({connack(false, 0), publish("/ext/register", R"({"deviceSecret":"s3cr3t"})")}));
+    const std::string_view random_digits = "8472916305";
+    const std::string_view product_secret = "k9XsBq2LmT7vRw4Z";
+    aliyun::DynregOptions o;
+    o.flow = aliyun::DynregFlow::preregistered;
+    o.random = random_digits;
+    aliyun::DynregDiagnostics diag;
+    auto r = aliyun::register_device(client, {"a1B2c3D4e5F", "pico-w-001", product_secret}, o, 10s, &diag);
+    if (r) store(r->device_secret.view());
+    else if (r.error() == Error::dynreg_refused) { /* diag.detail: the CONNACK's refused_* */ }
+    CHECK(stored_secret == "s3cr3t");
+}
+
 TEST_CASE("register: CONNACK and the /ext/register PUBLISH in one read give the secret; no SUBSCRIBE is sent") {
     Rig<> r;
     r.transport.play(concat({connack(false, 0),
