@@ -1061,3 +1061,80 @@ TEST_CASE("an RRPC request on an empty message id, or after the handler was remo
     r.drain();
     CHECK(sent_publishes(r.transport).empty());
 }
+
+TEST_CASE("a reply message longer than 64 characters is cut at 64, escapes and all") {
+    Rig r;
+    r.start();
+    r.transport.play(puback(2));
+    const std::string text = "\\u00e9" + std::string(80, 'm');
+    r.transport.play(publish(reply_topic, R"({"code":500,"id":"1","message":")" + text + R"("})"));
+    const PostResult res = r.thing.post_properties("{}", 5s);
+    CHECK(res.code == 500);
+    CHECK(res.message.view() == std::string_view(text).substr(0, 64));
+}
+
+TEST_CASE("another post's reply arriving during a blocking post resolves that one through on_post_result") {
+    Rig r;
+    r.start();
+    std::vector<PostResult> results;
+    r.thing.on_post_result([&results](const PostResult& p) { results.push_back(p); });
+    REQUIRE(r.thing.start_post_properties(R"({"A":1})", 5s).ok()); // id 1, still pending
+    r.transport.play(puback(2));
+    r.transport.play(puback(3));
+    r.transport.play(publish(reply_topic, R"({"code":200,"id":"1"})"));
+    r.transport.play(publish(alarm_reply_topic_for_readme, R"({"code":200,"id":"2"})"));
+    const PostResult res = r.thing.post_event("Alarm", "{}", 5s);
+    CHECK(res.ok());
+    CHECK(res.id == 2);
+    REQUIRE(results.size() == 2);
+    CHECK(results[0].id == 1);
+    CHECK(results[1].id == 2);
+}
+
+TEST_CASE("an RRPC handler that overruns 8 s is counted even with no on_rrpc_late observer") {
+    Rig r;
+    RrpcSeen seen;
+    seen.clock = &r.clock;
+    seen.cost = 9s;
+    r.thing.on_rrpc([&seen](std::string_view, std::string_view, std::span<char>) -> std::string_view {
+        seen.clock->advance(seen.cost);
+        return "late";
+    });
+    r.connect();
+    r.transport.play(suback(1, {0x01, 0x01, 0x01, 0x00}));
+    REQUIRE(r.thing.start().ok());
+    r.transport.play(publish("/sys/a1pk/dev1/rrpc/request/3", "x"));
+    r.drain();
+    CHECK(r.thing.stats().rrpc_late == 1);
+    CHECK(sent_publishes(r.transport).size() == 1); // answered anyway: the platform may still take it
+}
+
+namespace {
+/// A client whose outbound queue (256 bytes) is smaller than a reply the
+/// ThingModel can build (512 bytes), so the reply's publish fails.
+struct SmallTx : DefaultConfig {
+    static constexpr std::size_t tx_buffer_size = 256;
+};
+using SmallTxClient = Client<WaitingTransport, FakeClock, SmallTx>;
+} // namespace
+
+TEST_CASE("a service reply the client cannot queue is counted as a send failure, not lost silently") {
+    FakeClock clock;
+    WaitingTransport transport{clock};
+    SmallTxClient client{transport, clock};
+    ThingModel<SmallTxClient> thing{client, clock, dev};
+    thing.on_service([](std::string_view, const AlinkMessage&, AlinkReplyWriter& out) {
+        out.add_string("blob", std::string(300, 'x'));
+        return 200;
+    });
+    transport.play(connack(false, 0));
+    REQUIRE(client.connect(Connect{}).ok());
+    transport.play(suback(1, {1, 1, 1}));
+    REQUIRE(thing.start().ok());
+    transport.clear_sent();
+    transport.play(publish(reboot_topic, R"({"id":"30","params":{}})"));
+    for (auto e = client.poll(); e.ok() && *e; e = client.poll()) {}
+    CHECK(thing.stats().send_failures == 1);
+    CHECK(sent_publishes(transport).empty());
+    CHECK(client.connected());
+}

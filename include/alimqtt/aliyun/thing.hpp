@@ -180,8 +180,11 @@ public:
         static_assert(is_params<Params>, "params: JSON object text or a callable taking AlinkRequestWriter&");
         const auto topic = event_post_topic(device_, event_id);
         if (!topic) return topic.error();
-        FixedString<128> method; // event_id is shorter than the 128-char topic that holds it
-        (void)(method.append("thing.event.") && method.append(event_id) && method.append(".post"));
+        // event_id is shorter than the 128-char topic that holds it, so this fits.
+        FixedString<128> method;
+        (void)method.append("thing.event.");
+        (void)method.append(event_id);
+        (void)method.append(".post");
         return start_post(*topic, method.view(), params, timeout);
     }
 
@@ -447,8 +450,9 @@ private:
             if (!tail.ends_with("_reply")) on_service_call(tail, payload);
             return;
         }
-        // rrpc/request/<messageId>; the handler may have been removed after start().
-        if (strip(tail, "rrpc/request/") && rrpc_handler_) on_rrpc_request(payload, tail);
+        // What is left is rrpc/request/<messageId> (13 + id characters); the
+        // handler may have been removed after start().
+        if (rrpc_handler_) on_rrpc_request(payload, tail.substr(std::min<std::size_t>(13, tail.size())));
     }
 
     void on_post_reply(std::string_view payload) noexcept {
