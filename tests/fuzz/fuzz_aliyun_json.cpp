@@ -56,7 +56,7 @@ struct StillClock {
     using period = std::milli;
     using duration = std::chrono::duration<rep, period>;
     using time_point = std::chrono::time_point<StillClock, duration>;
-    static constexpr bool is_steady = true;
+    [[maybe_unused]] static constexpr bool is_steady = true;
     time_point now() const noexcept { return time_point(duration(1000)); }
 };
 
