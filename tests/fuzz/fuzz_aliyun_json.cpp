@@ -59,6 +59,7 @@ struct StillClock {
     [[maybe_unused]] static constexpr bool is_steady = true;
     time_point now() const noexcept { return time_point(duration(1000)); }
 };
+static_assert(StillClock::is_steady);
 
 /// Stands in for alimqtt::Client: grants every subscription, keeps the
 /// handler so the fuzzer can deliver messages, and checks every payload sent.
