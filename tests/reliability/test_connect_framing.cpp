@@ -27,30 +27,6 @@ void connect_refused_scenario(const Wire& reply, Error expected) {
     CHECK(rig.broker.finish() == "");
     CHECK(seconds(rig.elapsed()) < 3.0);
 }
-
-/// Connects, then the broker sends `hostile` and waits for the client to hang
-/// up; run_for() must end early with `expected` and no handler may run.
-void fatal_after_connect_scenario(const Wire& hostile, Error expected) {
-    Rig rig([&](FakeBroker& b) {
-        Link l = b.accept();
-        l.accept_connect();
-        l.grant_subscribe();
-        l.send(hostile);
-        l.expect_close();
-    });
-    REQUIRE(rig.connect().ok());
-    REQUIRE(rig.client.subscribe("#", QoS::exactly_once, rig.handler()).ok());
-    const auto s = rig.client.run_for(5s);
-    REQUIRE_FALSE(s.ok());
-    CHECK(s.error() == expected);
-    CHECK_FALSE(rig.client.connected());
-    CHECK_FALSE(rig.tcp.is_open());
-    CHECK(rig.seen.handled.empty());
-    CHECK(rig.seen.count(EventKind::message) == 0);
-    CHECK(rig.broker.finish() == "");
-    CHECK(seconds(rig.elapsed()) < 3.0);
-}
-
 } // namespace
 
 // ---------------------------------------------------------------- CONNACK
