@@ -1,5 +1,5 @@
 // Client I/O discipline: partial sends, handlers that publish, blocking calls
-// from handlers, oversize packets, the tracer hook, spinning without wait().
+// from handlers, oversize packets, events seen by poll() and on_event.
 #include <string>
 #include <vector>
 
@@ -186,57 +186,6 @@ TEST_CASE("an oversize incoming packet is reported and skipped without corruptin
         CHECK(same(h.transport.sent(), puback(6)));
         CHECK(h.client.connected());
     }
-}
-
-namespace {
-struct CountingTracer {
-    std::vector<std::pair<Direction, std::size_t>>* log = nullptr;
-    void on_packet(Direction d, const Packet& p, Bytes raw) noexcept { log->emplace_back(d, p.index() * 1000 + raw.size()); }
-};
-} // namespace
-
-TEST_CASE("the tracer sees every packet in and out, decoded and raw") {
-    std::vector<std::pair<Direction, std::size_t>> log;
-    FakeClock clock;
-    WaitingTransport transport(clock);
-    Client<WaitingTransport, FakeClock, DefaultConfig, CountingTracer> client(transport, clock, CountingTracer{&log});
-    transport.play(connack(false, 0));
-    transport.play(suback(1, {0x00}));
-    transport.play(publish("x", "y", 1, 9));
-    REQUIRE(client.connect(connect_params()).ok());
-    REQUIRE(client.subscribe("x", QoS::at_most_once, [](const Publish&) {}).ok());
-    while (*client.poll()) {
-    }
-    // CONNECT out, CONNACK in, SUBSCRIBE out, SUBACK in, PUBLISH in, PUBACK out
-    // (variant index = packet type - 1).
-    const std::vector<std::pair<Direction, std::size_t>> expected{
-        {Direction::out, 0 * 1000 + 18}, {Direction::in, 1 * 1000 + 4},  {Direction::out, 7 * 1000 + 8},
-        {Direction::in, 8 * 1000 + 5},   {Direction::in, 2 * 1000 + 8}, {Direction::out, 3 * 1000 + 4}};
-    CHECK(log == expected);
-}
-
-TEST_CASE("without wait() the client spins on poll and still honours deadlines") {
-    FakeClock clock;
-    clock.set_step(std::chrono::milliseconds(1)); // every now() moves time: a spinning loop
-    ScriptedTransport transport;
-    Client<ScriptedTransport, FakeClock> client(transport, clock);
-    static_assert(!WaitableTransport<ScriptedTransport, FakeClock>);
-    const auto start = clock.peek();
-    CHECK(client.connect(connect_params(), 2s).error() == Error::connack_timeout);
-    CHECK(clock.peek() - start >= 2s);
-    CHECK(transport.recv_calls > 100);
-    transport.play(connack(false, 0));
-    auto r = client.connect(connect_params());
-    REQUIRE(r.ok());
-    CHECK_FALSE(r->session_present);
-}
-
-TEST_CASE("steady_clock satisfies Clock and the client builds with it") {
-    std::chrono::steady_clock clock;
-    ScriptedTransport transport;
-    Client<ScriptedTransport, std::chrono::steady_clock> client(transport, clock);
-    transport.play(connack(false, 0));
-    CHECK(client.connect(connect_params(), 5s).ok());
 }
 
 TEST_CASE("events outside a blocking call reach on_event and poll() alike") {

@@ -60,6 +60,8 @@ public:
     std::size_t max_send = std::numeric_limits<std::size_t>::max();
     /// send() returns would-block.
     bool block_send = false;
+    /// send() reports success with 0 bytes taken.
+    bool send_takes_nothing = false;
     /// A play() did not fit the script storage (a test bug).
     bool overflow = false;
 
@@ -72,6 +74,7 @@ public:
         if (send_error != 0) return IoResult::failed(send_error);
         if (send_closed) return IoResult::eof();
         if (block_send) return IoResult::blocked();
+        if (send_takes_nothing) return IoResult::done(0);
         const std::size_t n = std::min({out.size(), max_send, capacity - out_len_});
         if (n == 0) return IoResult::blocked();
         std::memcpy(out_.data() + out_len_, out.data(), n);
