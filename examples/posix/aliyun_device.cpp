@@ -324,6 +324,18 @@ void say(std::string_view line) {
     std::fflush(stdout);
 }
 
+/// Unix milliseconds as ISO 8601 UTC, e.g. 2023-11-14T22:13:20.005Z.
+std::string iso_utc(std::uint64_t unix_ms) {
+    using namespace std::chrono;
+    const sys_time<milliseconds> t{milliseconds(static_cast<milliseconds::rep>(unix_ms))};
+    const auto day = floor<days>(t);
+    const year_month_day date{day};
+    const hh_mm_ss<milliseconds> time{t - day};
+    return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(date.year()),
+                       static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), time.hours().count(),
+                       time.minutes().count(), time.seconds().count(), time.subseconds().count());
+}
+
 /// `s` as a JSON string literal (quotes added, specials escaped).
 std::string json_string(std::string_view s) {
     std::string out = "\"";
@@ -571,10 +583,24 @@ private:
         return exit_network;
     }
 
-    /// --ntp: asks the platform's time and prints it.
+    /// --ntp: asks the platform's time (ThingModel::ntp_time) and prints it.
     int ask_ntp() {
-        say("ntp: not available in this build");
-        return exit_usage;
+        const aliyun::NtpResult r = thing_->ntp_time(10s);
+        if (r.ok()) {
+            say(fmt::format("ntp: {} (unix ms {}, round trip {} ms)", iso_utc(r.utc_ms), r.utc_ms,
+                            r.device_recv_ms - r.device_send_ms));
+            return exit_ok;
+        }
+        if (r.error == Error::timeout) {
+            say("ntp: no response within 10 s");
+            return exit_no_reply;
+        }
+        if (r.error == Error::subscription_refused) {
+            say(fmt::format("ntp: subscription REFUSED: {} (SUBACK 0x80)", thing_->refused_filter()));
+            return exit_subscription_refused;
+        }
+        say(fmt::format("ntp failed: {}", alimqtt::to_string(r.error)));
+        return exit_network;
     }
 
     /// Property set through the thing model: print it, count it, accept it (200).

@@ -4,7 +4,7 @@
 # exact Alink JSON and reports the post_reply (code 200: success, exit 0; code
 # 460: the code and message, exit 6); a property set gets a set_reply with the
 # same id; --rrpc-echo answers rrpc/request/<id> on rrpc/response/<id>; --ntp
-# prints the time computed from the cloud's response. Usage: SCRIPT DEVICE_BINARY
+# prints the time computed from the cloud's /ext/ntp response. Usage: SCRIPT DEVICE_BINARY
 source "$(dirname "$0")/lib.sh"
 DEVICE=$1
 require_tools mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl python3 stdbuf
@@ -93,5 +93,27 @@ check "the device answered one RRPC request and exited 0" test $? -eq 0
 wait $SUB
 check "the response came on rrpc/response/<same id> with the request's own payload" \
     grep -qxF "$SYS/rrpc/response/1453920213402001408 $request" "$T/rrpc.out"
+
+# --- (d) NTP --------------------------------------------------------------------------------------
+cloud_sub "$T/ntp.out" 1 "/ext/ntp/$PK/$DN/request"
+device_bg "$T/ntp-dev.out" --ntp
+dev=$DEV
+wait_for "$T/ntp.out" "^/ext/ntp/$PK/$DN/request " || exit 1
+request=$(payload_of "$T/ntp.out" "/ext/ntp/$PK/$DN/request")
+check "the NTP request is {\"deviceSendTime\":\"<ms>\"}" grep -qE '^\{"deviceSendTime":"[0-9]+"\}$' <<<"$request"
+sent=$(json_field "$request" deviceSendTime)
+cloud_pub "/ext/ntp/$PK/$DN/response" \
+    "{\"deviceSendTime\":\"$sent\",\"serverRecvTime\":\"1700000000000\",\"serverSendTime\":\"1700000000010\"}" -q 0
+wait $dev
+check "--ntp alone exits 0 after the answer" test $? -eq 0
+wait $SUB
+line=$(grep -m1 '^ntp: ' "$T/ntp-dev.out")
+read -r utc ms rtt < <(sed -E 's/^ntp: ([^ ]+) \(unix ms ([0-9]+), round trip ([0-9]+) ms\)$/\1 \2 \3/' <<<"$line")
+check "the time is (serverRecvTime + serverSendTime + round trip) / 2" \
+    test "${ms:-x}" = "$(( (1700000000000 + 1700000000010 + ${rtt:-0}) / 2 ))"
+check "printed as UTC (python's datetime agrees)" test "$utc" = "$(python3 -c '
+import datetime, sys
+t = datetime.datetime.fromtimestamp(int(sys.argv[1]) / 1000, datetime.timezone.utc)
+print(t.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (int(sys.argv[1]) % 1000))' "${ms:-0}")"
 
 finish
