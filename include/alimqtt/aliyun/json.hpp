@@ -305,6 +305,10 @@ private:
 
 class Members;
 class Elements;
+namespace detail {
+struct MemberStep;
+struct ElementStep;
+} // namespace detail
 
 /// One JSON value: a view into a document already checked by parse().
 class Value {
@@ -382,8 +386,8 @@ public:
 
 private:
     friend constexpr Result<Value> parse(std::string_view) noexcept;
-    friend class MemberIterator;
-    friend class ElementIterator;
+    friend struct detail::MemberStep;
+    friend struct detail::ElementStep;
     constexpr explicit Value(std::string_view raw) noexcept : raw_(raw) {}
     std::string_view raw_ = "null";
 };
@@ -394,109 +398,91 @@ struct Member {
     Value value; ///< member value
 };
 
+namespace detail {
+
+/// What the member and element iterators share: a walk over the items of a
+/// container whose text is already checked, from just past its opening
+/// bracket. `Step::read(text, i, item)` reads the item starting at text[i]
+/// (the separating comma and whitespace already skipped) into `item` and
+/// returns the index just past it, or 0 at the closing bracket (or on text
+/// that is not a checked container): the iterator is then done.
+template <class Item, class Step>
+class ItemIterator {
+public:
+    using value_type = Item;                ///< what it yields
+    using difference_type = std::ptrdiff_t; ///< iterator requirement
+
+    constexpr ItemIterator() noexcept = default;
+    /// Starts at the first item of `container` (its text, brackets included).
+    constexpr explicit ItemIterator(std::string_view container) noexcept : text_(container), pos_(1) { read(); }
+
+    /// The current item.
+    constexpr const Item& operator*() const noexcept { return current_; }
+    /// The current item.
+    constexpr const Item* operator->() const noexcept { return &current_; }
+    /// Moves to the next item.
+    constexpr ItemIterator& operator++() noexcept {
+        read();
+        return *this;
+    }
+    /// Moves to the next item.
+    constexpr void operator++(int) noexcept { read(); }
+    /// True past the last item.
+    friend constexpr bool operator==(const ItemIterator& it, std::default_sentinel_t) noexcept { return it.done_; }
+
+private:
+    constexpr void read() noexcept {
+        std::size_t i = skip_ws(text_, pos_);
+        if (i < text_.size() && text_[i] == ',') i = skip_ws(text_, i + 1);
+        const std::size_t end = i < text_.size() ? Step::read(text_, i, current_) : 0;
+        if (end == 0) {
+            done_ = true;
+            return;
+        }
+        pos_ = end;
+    }
+
+    std::string_view text_;
+    std::size_t pos_ = 0;
+    Item current_{};
+    bool done_ = false;
+};
+
+/// One member of an object: `"name" ws ':' ws value`.
+struct MemberStep {
+    /// Reads the member at text[i] into `m`; 0 at '}' or on bad text.
+    static constexpr std::size_t read(std::string_view text, std::size_t i, Member& m) noexcept {
+        if (text[i] != '"') return 0;
+        const auto key_end = scan_string(text, i);
+        if (!key_end) return 0;
+        m.name = String(aliyun::detail::slice(text, i + 1, *key_end - i - 2));
+        i = skip_ws(text, *key_end) + 1; // past ':'
+        i = skip_ws(text, i);
+        const auto value_end = scan_value(text, i);
+        if (!value_end) return 0;
+        m.value = Value(aliyun::detail::slice(text, i, *value_end - i));
+        return *value_end;
+    }
+};
+
+/// One element of an array: a value.
+struct ElementStep {
+    /// Reads the element at text[i] into `v`; 0 at ']' or on bad text.
+    static constexpr std::size_t read(std::string_view text, std::size_t i, Value& v) noexcept {
+        if (text[i] == ']') return 0;
+        const auto end = scan_value(text, i);
+        if (!end) return 0;
+        v = Value(aliyun::detail::slice(text, i, *end - i));
+        return *end;
+    }
+};
+
+} // namespace detail
+
 /// Walks the members of a checked object.
-class MemberIterator {
-public:
-    using value_type = Member;              ///< what it yields
-    using difference_type = std::ptrdiff_t; ///< iterator requirement
-
-    constexpr MemberIterator() noexcept = default;
-    /// Starts at the first member of `object` (its text, braces included).
-    constexpr explicit MemberIterator(std::string_view object) noexcept : text_(object), pos_(1) { read(); }
-
-    /// The current member.
-    constexpr const Member& operator*() const noexcept { return current_; }
-    /// The current member.
-    constexpr const Member* operator->() const noexcept { return &current_; }
-    /// Moves to the next member.
-    constexpr MemberIterator& operator++() noexcept {
-        read();
-        return *this;
-    }
-    /// Moves to the next member.
-    constexpr void operator++(int) noexcept { read(); }
-    /// True past the last member.
-    friend constexpr bool operator==(const MemberIterator& it, std::default_sentinel_t) noexcept { return it.done_; }
-
-private:
-    constexpr void read() noexcept {
-        std::size_t i = detail::skip_ws(text_, pos_);
-        if (i < text_.size() && text_[i] == ',') i = detail::skip_ws(text_, i + 1);
-        if (i >= text_.size() || text_[i] != '"') {
-            done_ = true;
-            return;
-        }
-        const auto key_end = detail::scan_string(text_, i);
-        if (!key_end) {
-            done_ = true;
-            return;
-        }
-        current_.name = String(aliyun::detail::slice(text_, i + 1, *key_end - i - 2));
-        i = detail::skip_ws(text_, *key_end) + 1; // past ':'
-        i = detail::skip_ws(text_, i);
-        const auto value_end = detail::scan_value(text_, i);
-        if (!value_end) {
-            done_ = true;
-            return;
-        }
-        current_.value = Value(aliyun::detail::slice(text_, i, *value_end - i));
-        pos_ = *value_end;
-    }
-
-    std::string_view text_;
-    std::size_t pos_ = 0;
-    Member current_{};
-    bool done_ = false;
-};
-
+using MemberIterator = detail::ItemIterator<Member, detail::MemberStep>;
 /// Walks the elements of a checked array.
-class ElementIterator {
-public:
-    using value_type = Value;               ///< what it yields
-    using difference_type = std::ptrdiff_t; ///< iterator requirement
-
-    constexpr ElementIterator() noexcept = default;
-    /// Starts at the first element of `array` (its text, brackets included).
-    constexpr explicit ElementIterator(std::string_view array) noexcept : text_(array), pos_(1) { read(); }
-
-    /// The current element.
-    constexpr const Value& operator*() const noexcept { return current_; }
-    /// The current element.
-    constexpr const Value* operator->() const noexcept { return &current_; }
-    /// Moves to the next element.
-    constexpr ElementIterator& operator++() noexcept {
-        read();
-        return *this;
-    }
-    /// Moves to the next element.
-    constexpr void operator++(int) noexcept { read(); }
-    /// True past the last element.
-    friend constexpr bool operator==(const ElementIterator& it, std::default_sentinel_t) noexcept {
-        return it.done_;
-    }
-
-private:
-    constexpr void read() noexcept {
-        std::size_t i = detail::skip_ws(text_, pos_);
-        if (i < text_.size() && text_[i] == ',') i = detail::skip_ws(text_, i + 1);
-        if (i >= text_.size() || text_[i] == ']') {
-            done_ = true;
-            return;
-        }
-        const auto end = detail::scan_value(text_, i);
-        if (!end) {
-            done_ = true;
-            return;
-        }
-        current_ = Value(aliyun::detail::slice(text_, i, *end - i));
-        pos_ = *end;
-    }
-
-    std::string_view text_;
-    std::size_t pos_ = 0;
-    Value current_{};
-    bool done_ = false;
-};
+using ElementIterator = detail::ItemIterator<Value, detail::ElementStep>;
 
 /// Range over an object's members: `for (const json::Member& m : v.members())`.
 class Members {
