@@ -127,12 +127,19 @@ constexpr FixedString<max_password> sign_with(std::string_view id, const DeviceC
 } // namespace detail
 
 /// Checks the inputs and builds clientId, username and password.
-/// Refuses: an empty ProductKey/DeviceName/DeviceSecret (aliyun_empty_field);
+/// Refuses: a sign method or secure mode that is none of the enumerators
+/// (invalid_argument); an empty ProductKey/DeviceName/DeviceSecret (aliyun_empty_field);
 /// `|`, `,` or `&` in ProductKey or DeviceName, `|` or `,` in the clientId
 /// prefix (aliyun_forbidden_character); a prefix over 64 characters
 /// (aliyun_client_id_too_long); a ProductKey or DeviceName over 64
 /// characters (aliyun_field_too_long).
 constexpr Result<Credentials> sign(const DeviceCredentials& device, const SignOptions& options = {}) noexcept {
+    // A value cast from a bad integer would declare one method and sign with none.
+    if (options.sign_method != SignMethod::hmacsha256 && options.sign_method != SignMethod::hmacsha1 &&
+        options.sign_method != SignMethod::hmacmd5)
+        return Error::invalid_argument;
+    if (options.secure_mode != SecureMode::tls && options.secure_mode != SecureMode::tcp)
+        return Error::invalid_argument;
     if (device.product_key.empty() || device.device_name.empty() || device.device_secret.empty())
         return Error::aliyun_empty_field;
     // '&' separates DeviceName from ProductKey in the username; '|' and ','
@@ -159,16 +166,23 @@ constexpr Result<Credentials> sign(const DeviceCredentials& device, const SignOp
     FixedString<20> ts;
     if (options.timestamp.present) (void)ts.append_decimal(options.timestamp.ms); // <= 20 digits
 
-    const bool built = c.client_id.append(id) && c.client_id.append("|securemode=") &&
-                       c.client_id.append(options.secure_mode == SecureMode::tcp ? "3" : "2") &&
-                       c.client_id.append(",signmethod=") && c.client_id.append(to_string(options.sign_method)) &&
-                       (!options.timestamp.present ||
-                        (c.client_id.append(",timestamp=") && c.client_id.append(ts.view()))) &&
-                       c.client_id.push_back('|');
-    if (!built) return Error::aliyun_field_too_long; // unreachable with the capacities above
+    // Every append below fits: the longest clientId is a 64-character prefix,
+    // "|securemode=3,signmethod=hmacsha256,timestamp=", 20 digits and "|".
+    static_assert(max_client_id >= max_client_id_prefix + 46 + 20 + 1);
+    static_assert(max_username == 2 * max_key_or_name + 1);
+    (void)c.client_id.append(id);
+    (void)c.client_id.append(options.secure_mode == SecureMode::tcp ? "|securemode=3" : "|securemode=2");
+    (void)c.client_id.append(",signmethod=");
+    (void)c.client_id.append(to_string(options.sign_method));
+    if (options.timestamp.present) {
+        (void)c.client_id.append(",timestamp=");
+        (void)c.client_id.append(ts.view());
+    }
+    (void)c.client_id.push_back('|');
 
-    (void)(c.username.append(device.device_name) && c.username.push_back('&') &&
-           c.username.append(device.product_key)); // fits: max_username = 2 * 64 + 1
+    (void)c.username.append(device.device_name);
+    (void)c.username.push_back('&');
+    (void)c.username.append(device.product_key);
 
     switch (options.sign_method) {
     case SignMethod::hmacsha1:
