@@ -110,6 +110,9 @@ constexpr Named all_errors[] = {
     {Error::aliyun_retain_not_supported, "retained"},
     {Error::json_too_deep, "nested"},
     {Error::aliyun_reply_error, "200"},
+    {Error::dynreg_refused, "registration refused"},
+    {Error::dynreg_timeout, "no reply"},
+    {Error::dynreg_malformed_reply, "malformed"},
 };
 
 } // namespace
