@@ -329,6 +329,9 @@ public:
             case FrameEvent::Kind::need_more: return {};
             case FrameEvent::Kind::error: return fail(f.error);
             case FrameEvent::Kind::oversize: {
+                // [MQTT-3.2.0-1]: the server's first packet is a 4-byte CONNACK; a
+                // frame too big for the buffer is something else, not to be skipped.
+                if (state_ == State::connecting) return fail(Error::protocol_error);
                 last_rx_ = now;
                 Event e{EventKind::oversize_packet, Error::packet_too_large};
                 e.size = f.total_size;

@@ -356,3 +356,19 @@ TEST_CASE("on a small client too, disconnecting from the event handler ends subs
     REQUIRE(f.size() >= 1);
     CHECK(same(f[f.size() - 1], bytes({0xE0, 0x00})));
 }
+
+TEST_CASE("a packet larger than the receive buffer before the CONNACK fails connect with protocol_error") {
+    // [MQTT-3.2.0-1]: the server's first packet is CONNACK, 4 bytes long; a
+    // frame too big for the receive buffer cannot be one, so it is not skipped.
+    Harness<SmallConfig> h; // 128-byte receive buffer
+    std::vector<EventKind> seen;
+    h.client.on_event([&seen](const Event& e) { seen.push_back(e.kind); });
+    h.transport.play(publish("big", std::string(300, 'B')));
+    h.transport.play(connack(false, 0));
+    auto r = h.client.connect(connect_params());
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.error() == Error::protocol_error);
+    CHECK_FALSE(h.client.connected());
+    CHECK(seen == std::vector<EventKind>{EventKind::disconnected});
+    CHECK(h.transport.close_calls == 1);
+}
