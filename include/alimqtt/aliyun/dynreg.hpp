@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string_view>
 #include <variant>
@@ -132,17 +133,19 @@ constexpr Result<DynregCredentials> sign_dynreg(const ProductCredentials& produc
                                               max_dynreg_parameter + std::string_view(",authType=regnwl").size() +
                                               std::string_view(",securemode=-2,signmethod=hmacsha256").size() +
                                               std::string_view(",instanceId=").size() + max_dynreg_parameter + 1);
-    (void)(c.client_id.append(product.device_name) && c.client_id.push_back('.') &&
-           c.client_id.append(product.product_key) && c.client_id.append("|random=") &&
-           c.client_id.append(options.random) && c.client_id.append(",authType=") &&
-           c.client_id.append(auth_type(options.flow)) && c.client_id.append(",securemode=") &&
-           c.client_id.append(options.secure_mode == DynregSecureMode::tls_new_instance ? "-2" : "2") &&
-           c.client_id.append(",signmethod=hmacsha256") &&
-           (options.instance_id.empty() ||
-            (c.client_id.append(",instanceId=") && c.client_id.append(options.instance_id))) &&
-           c.client_id.push_back('|'));
-    (void)(c.username.append(product.device_name) && c.username.push_back('&') &&
-           c.username.append(product.product_key)); // fits: max_username = 2 * 64 + 1
+    for (std::string_view piece : {product.device_name, std::string_view("."), product.product_key,
+                                   std::string_view("|random="), options.random, std::string_view(",authType="),
+                                   auth_type(options.flow), std::string_view(",securemode=")})
+        (void)c.client_id.append(piece);
+    (void)c.client_id.append(options.secure_mode == DynregSecureMode::tls_new_instance ? "-2" : "2");
+    (void)c.client_id.append(",signmethod=hmacsha256");
+    if (!options.instance_id.empty()) {
+        (void)c.client_id.append(",instanceId=");
+        (void)c.client_id.append(options.instance_id);
+    }
+    (void)c.client_id.push_back('|');
+    for (std::string_view piece : {product.device_name, std::string_view("&"), product.product_key})
+        (void)c.username.append(piece); // fits: max_username = 2 * 64 + 1
 
     // Signed content: the keys in alphabetical order, each followed by its value.
     HmacSha256 mac(product.product_secret);
@@ -233,10 +236,10 @@ constexpr Result<ConnectParams> connwl_params(const DeviceId& device, const Dynr
     p.port = endpoint.port;
     p.tls = endpoint.tls;
     // 64 + 31 <= 160, 2 * 64 + 1 = max_username, 128 = max_console_password: all fit.
-    (void)(p.client_id.append(registered.client_id.view()) &&
-           p.client_id.append("|securemode=-2,authType=connwl|"));
-    (void)(p.username.append(device.device_name) && p.username.push_back('&') &&
-           p.username.append(device.product_key));
+    (void)p.client_id.append(registered.client_id.view());
+    (void)p.client_id.append("|securemode=-2,authType=connwl|");
+    for (std::string_view piece : {device.device_name, std::string_view("&"), device.product_key})
+        (void)p.username.append(piece);
     (void)p.password.append(registered.device_token.view());
     p.keepalive_s = keepalive_s;
     return p;
