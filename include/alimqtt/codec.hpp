@@ -6,6 +6,7 @@
 #include "codec/encode.hpp"
 #include "codec/framer.hpp"
 #include "codec/packets.hpp"
+#include "codec/server_packet.hpp"
 #include "codec/utf8.hpp"
 #include "codec/writer.hpp"
 #include "topic.hpp"

@@ -17,6 +17,7 @@
 #include "alimqtt/codec/encode.hpp"
 #include "alimqtt/codec/framer.hpp"
 #include "alimqtt/codec/packets.hpp"
+#include "alimqtt/codec/server_packet.hpp"
 #include "alimqtt/error.hpp"
 #include "alimqtt/inplace_function.hpp"
 #include "alimqtt/topic.hpp"
@@ -341,9 +342,11 @@ public:
             case FrameEvent::Kind::packet: break;
             }
             holding_frame_ = true;
-            auto decoded = decode_packet(f.frame);
+            auto decoded = decode_server_packet(f.frame);
             if (!decoded) return fail(decoded.error());
-            if constexpr (!std::is_same_v<Tracer, NoTracer>) tracer_.on_packet(Direction::in, *decoded, f.frame);
+            if constexpr (!std::is_same_v<Tracer, NoTracer>) {
+                if (auto traced = decode_packet(f.frame)) tracer_.on_packet(Direction::in, *traced, f.frame);
+            }
             last_rx_ = now;
             if (Event e = handle(*decoded, now); e) return e;
             if (Event e = take_report(); e) return e;
@@ -497,15 +500,31 @@ private:
         }
     }
 
+    /// Writes the body of a packet of type P (the queue's per-type part).
+    using BodyWriter = void (*)(SpanWriter&, const void* packet) noexcept;
+
     /// Encodes a whole packet at the end of the queue, or nothing at all.
+    /// Only the size check and the body writer depend on P; the rest is
+    /// queue_frame(), shared by every packet type.
     template <class P>
     Status queue(const P& packet) noexcept {
-        const std::size_t size = encoded_size(packet);
-        if (size == 0) return Error::string_too_long;
+        return queue_frame(detail::body_size(packet), detail::first_byte(packet), &packet,
+                           [](SpanWriter& w, const void* p) noexcept { detail::write_body(w, *static_cast<const P*>(p)); });
+    }
+
+    /// Queues the frame of a packet whose body_size() is `body` and whose
+    /// first byte is `first`; `write` writes its body.
+    Status queue_frame(const Result<std::size_t>& body, std::uint8_t first, const void* packet,
+                       BodyWriter write) noexcept {
+        if (!body || *body > max_remaining_length) return Error::string_too_long;
+        const std::size_t size = detail::frame_size(*body);
         if (size > tx_.size()) return Error::buffer_too_small;
         if (!tx_make_room(size)) return Error::send_buffer_full;
         const std::span<std::byte> dst(tx_.data() + tx_head_ + tx_len_, size);
-        if (auto r = encode_to(dst, packet); !r) return r.error();
+        SpanWriter w(dst); // exactly the frame's size: cannot overflow
+        detail::put_u8(w, first);
+        detail::put_remaining_length(w, static_cast<std::uint32_t>(*body));
+        write(w, packet);
         tx_len_ += size;
         tx_queued_total_ += size;
         trace_out(dst);
@@ -713,13 +732,25 @@ private:
 
     // ------------------------------------------------------------ input
 
-    Event handle(const Packet& packet, Time now) noexcept {
+    Event handle(const ServerPacket& packet, Time now) noexcept {
         if (state_ == State::connecting) {
-            const Connack* ack = std::get_if<Connack>(&packet);
-            if (ack == nullptr) return fail(Error::protocol_error); // 3.2.0: CONNACK comes first
-            return on_connack(*ack, now);
+            // 3.2.0: CONNACK comes first
+            if (packet.type != PacketType::connack) return fail(Error::protocol_error);
+            return on_connack(packet.connack, now);
         }
-        return std::visit([&](const auto& p) { return on_packet(p, now); }, packet);
+        switch (packet.type) {
+        case PacketType::publish: return on_publish(packet.publish);
+        case PacketType::puback: return on_puback(packet.packet_id);
+        case PacketType::pubrec: return on_pubrec(packet.packet_id);
+        case PacketType::pubrel: return on_pubrel(packet.packet_id);
+        case PacketType::pubcomp: return on_pubcomp(packet.packet_id);
+        case PacketType::suback: return on_suback(packet.packet_id, packet.codes);
+        case PacketType::unsuback: return on_unsuback(packet.packet_id);
+        case PacketType::pingresp: ping_outstanding_ = false; return {};
+        // A second CONNACK, and the packets a server must never send (3.1,
+        // 3.8, 3.10, 3.12, 3.14: CONNECT, SUBSCRIBE, UNSUBSCRIBE, PINGREQ, DISCONNECT).
+        default: return fail(Error::unexpected_packet);
+        }
     }
 
     Event on_connack(const Connack& ack, Time now) noexcept {
@@ -756,9 +787,7 @@ private:
         return e;
     }
 
-    Event on_packet(const Connack&, Time) noexcept { return fail(Error::unexpected_packet); }
-
-    Event on_packet(const Publish& p, Time) noexcept {
+    Event on_publish(const Publish& p) noexcept {
         Event e{EventKind::message};
         e.message = p;
         switch (p.qos) {
@@ -777,63 +806,63 @@ private:
         return e;
     }
 
-    Event on_packet(const Puback& a, Time) noexcept {
-        Outbound* o = find_outbound(a.packet_id);
+    Event on_puback(PacketId id) noexcept {
+        Outbound* o = find_outbound(id);
         if (o == nullptr) return fail(Error::unknown_packet_id);
         if (o->stage != Stage::await_puback) return fail(Error::protocol_error);
         remove_outbound(*o);
         Event e{EventKind::published};
-        e.packet_id = a.packet_id;
+        e.packet_id = id;
         return e;
     }
 
-    Event on_packet(const Pubrec& a, Time) noexcept {
-        Outbound* o = find_outbound(a.packet_id);
+    Event on_pubrec(PacketId id) noexcept {
+        Outbound* o = find_outbound(id);
         if (o == nullptr) return fail(Error::unknown_packet_id);
         if (o->stage == Stage::await_puback) return fail(Error::protocol_error);
         if (o->stage == Stage::await_pubrec) {
             o->stage = Stage::await_pubcomp;
             release_bytes(*o);
         }
-        o->needs_send = !queue(Pubrel{a.packet_id}); // 4.3.3
+        o->needs_send = !queue(Pubrel{id}); // 4.3.3
         return {};
     }
 
-    Event on_packet(const Pubrel& r, Time) noexcept {
-        inbound_qos2_forget(r.packet_id);
-        (void)queue(Pubcomp{r.packet_id}); // 4.3.3: answer every PUBREL
+    Event on_pubrel(PacketId id) noexcept {
+        inbound_qos2_forget(id);
+        (void)queue(Pubcomp{id}); // 4.3.3: answer every PUBREL
         return {};
     }
 
-    Event on_packet(const Pubcomp& a, Time) noexcept {
-        Outbound* o = find_outbound(a.packet_id);
+    Event on_pubcomp(PacketId id) noexcept {
+        Outbound* o = find_outbound(id);
         if (o == nullptr) return fail(Error::unknown_packet_id);
         if (o->stage != Stage::await_pubcomp) return fail(Error::protocol_error);
         remove_outbound(*o);
         Event e{EventKind::published};
-        e.packet_id = a.packet_id;
+        e.packet_id = id;
         return e;
     }
 
-    Event on_packet(const Suback& s, Time) noexcept {
+    Event on_suback(PacketId id, const SubackCodeList& codes) noexcept {
         std::size_t awaiting = 0;
         std::size_t expired = 0;
         for (const Subscription& e : subs_) {
-            if (e.packet_id != s.packet_id) continue;
+            if (e.packet_id != id) continue;
             if (e.state == SubState::awaiting_suback) ++awaiting;
             if (e.state == SubState::expired) ++expired;
         }
         if (awaiting == 0 && expired == 0) return fail(Error::unknown_packet_id);
         if (awaiting == 0) { // late SUBACK after the timeout was reported
             for (Subscription& e : subs_)
-                if (e.state == SubState::expired && e.packet_id == s.packet_id) free_entry(e);
+                if (e.state == SubState::expired && e.packet_id == id) free_entry(e);
             return {};
         }
-        if (s.codes.size() != awaiting) return fail(Error::suback_count_mismatch); // 3.9.3
+        if (codes.size() != awaiting) return fail(Error::suback_count_mismatch); // 3.9.3
         for (Subscription& e : subs_) {
-            if (e.state != SubState::awaiting_suback || e.packet_id != s.packet_id) continue;
-            if (e.index >= s.codes.size()) return fail(Error::suback_count_mismatch);
-            const SubackCode code = s.codes[e.index];
+            if (e.state != SubState::awaiting_suback || e.packet_id != id) continue;
+            if (e.index >= codes.size()) return fail(Error::suback_count_mismatch);
+            const SubackCode code = codes[e.index];
             if (code == SubackCode::failure) {
                 e.state = SubState::refused;
                 e.report = EventKind::subscription_refused;
@@ -847,10 +876,10 @@ private:
         return {};
     }
 
-    Event on_packet(const Unsuback& u, Time) noexcept {
+    Event on_unsuback(PacketId id) noexcept {
         bool known = false;
         for (Subscription& e : subs_) {
-            if (e.packet_id != u.packet_id) continue;
+            if (e.packet_id != id) continue;
             if (e.state == SubState::awaiting_unsuback) {
                 known = true;
                 e.state = SubState::gone;
@@ -864,18 +893,6 @@ private:
         if (!known) return fail(Error::unknown_packet_id);
         return {};
     }
-
-    Event on_packet(const Pingresp&, Time) noexcept {
-        ping_outstanding_ = false;
-        return {};
-    }
-
-    // A server must never send these (3.1, 3.8, 3.10, 3.12, 3.14).
-    Event on_packet(const Connect&, Time) noexcept { return fail(Error::unexpected_packet); }
-    Event on_packet(const Subscribe&, Time) noexcept { return fail(Error::unexpected_packet); }
-    Event on_packet(const Unsubscribe&, Time) noexcept { return fail(Error::unexpected_packet); }
-    Event on_packet(const Pingreq&, Time) noexcept { return fail(Error::unexpected_packet); }
-    Event on_packet(const Disconnect&, Time) noexcept { return fail(Error::unexpected_packet); }
 
     // ------------------------------------------------------------ state
 

@@ -1,4 +1,5 @@
-// libFuzzer target for the receive path: Framer + decode_packet. Input layout:
+// libFuzzer target for the receive path: Framer + decode_packet (and the
+// client's decode_server_packet, which must agree with it). Input layout:
 // byte 0 picks the storage size, byte 1 seeds how the stream is sliced, the
 // rest is the byte stream. Any frame that decodes must re-encode to the very
 // same bytes (the decoder accepts only canonical encodings); any crash,
@@ -19,8 +20,34 @@ void check(bool ok) {
     if (!ok) std::abort();
 }
 
+/// The client's decoder agrees with the generic one on every packet a server
+/// may send; client-only packets it accepts by type (the session refuses them).
+void check_server_decoder(Bytes frame, const Result<Packet>& generic) {
+    const auto client = decode_server_packet(frame);
+    if (client && client->client_only()) {
+        if (generic) check(packet_type(*generic) == client->type);
+        return;
+    }
+    check(client.ok() == generic.ok());
+    if (!generic) {
+        check(client.error() == generic.error());
+        return;
+    }
+    check(packet_type(*generic) == client->type);
+    if (auto* p = std::get_if<Publish>(&*generic)) {
+        check(p->topic == client->publish.topic && p->payload.data() == client->publish.payload.data() &&
+              p->payload.size() == client->publish.payload.size() && p->qos == client->publish.qos &&
+              p->packet_id == client->packet_id && p->dup == client->publish.dup &&
+              p->retain == client->publish.retain);
+    }
+    if (auto* s = std::get_if<Suback>(&*generic)) check(s->packet_id == client->packet_id && s->codes == client->codes);
+    if (auto* c = std::get_if<Connack>(&*generic))
+        check(c->code == client->connack.code && c->session_present == client->connack.session_present);
+}
+
 void check_frame(Bytes frame) {
     auto decoded = decode_packet(frame);
+    check_server_decoder(frame, decoded);
     if (!decoded) return;
     // Canonical form: re-encoding the view gives back the frame byte for byte.
     static std::array<std::byte, 65536> out;

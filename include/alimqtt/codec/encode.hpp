@@ -258,6 +258,20 @@ constexpr void write_body(S&, const P&) noexcept {}
 
 #undef ALIMQTT_TRY
 
+/// Whole frame size for a body of `body` bytes: first byte, 1..4 remaining
+/// length bytes (2.2.3), body. `body` must be at most max_remaining_length.
+constexpr std::size_t frame_size(std::size_t body) noexcept {
+    return 1 + (body < 128 ? 1 : body < 16'384 ? 2 : body < 2'097'152 ? 3 : 4) + body;
+}
+
+/// Writes packet `p`, whose body_size() was `body`, without validating it again.
+template <ByteSink S, class P>
+void write_packet(S& sink, const P& p, std::size_t body) noexcept {
+    put_u8(sink, first_byte(p));
+    put_remaining_length(sink, static_cast<std::uint32_t>(body));
+    write_body(sink, p);
+}
+
 } // namespace detail
 
 /// Encodes packet `p` into `sink` (fixed header, variable header, payload).
@@ -270,9 +284,7 @@ Status encode(S& sink, const P& p) noexcept {
     auto body = detail::body_size(p);
     if (!body) return body.error();
     if (*body > max_remaining_length) return Error::remaining_length_too_large;
-    detail::put_u8(sink, detail::first_byte(p));
-    detail::put_remaining_length(sink, static_cast<std::uint32_t>(*body));
-    detail::write_body(sink, p);
+    detail::write_packet(sink, p, *body);
     return sink.ok() ? Status{} : Status{Error::buffer_too_small};
 }
 
@@ -301,8 +313,14 @@ Status encode_publish_header(S& sink, const Publish& p) noexcept {
 template <class P>
     requires(detail::is_packet_struct<P> || std::is_same_v<P, Packet>)
 std::size_t encoded_size(const P& p) noexcept {
-    CountingSink c;
-    return encode(c, p) ? c.size() : 0;
+    if constexpr (std::is_same_v<P, Packet>) {
+        return visit_packet(p, [](const auto& x) { return encoded_size(x); });
+    } else {
+        // The same validation as encode(), without a pass over the bytes.
+        const auto body = detail::body_size(p);
+        if (!body || *body > max_remaining_length) return 0;
+        return detail::frame_size(*body);
+    }
 }
 
 /// Encodes `p` into `out`; returns the number of bytes written, or the
