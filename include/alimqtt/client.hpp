@@ -438,16 +438,22 @@ private:
     /// Pumps events until `done(event)` says so; Error::timeout at `deadline`.
     template <class Done>
     Status pump(time_point deadline, Done&& done) noexcept {
+        using D = std::remove_reference_t<Done>;
+        return pump_until(deadline, &done, [](void* d, const Event& e) noexcept -> bool { return (*static_cast<D*>(d))(e); });
+    }
+
+    /// The loop of pump(), one copy for every caller: `done(ctx, event)` ends it.
+    Status pump_until(time_point deadline, void* ctx, bool (*done)(void*, const Event&) noexcept) noexcept {
         for (;;) {
             const Event e = step();
             if (e) {
-                if (done(e)) return {};
+                if (done(ctx, e)) return {};
                 continue;
             }
             if (clock_->now() >= deadline) {
                 // Let the session see the deadline too, so it reports its own timeouts.
                 for (Event late = step(); late; late = step())
-                    if (done(late)) return {};
+                    if (done(ctx, late)) return {};
                 return Error::timeout;
             }
             wait(deadline);
@@ -457,8 +463,14 @@ private:
     /// Retries `attempt` while the session is out of queue or in-flight room.
     template <class Attempt>
     Status retry_while_full(time_point deadline, Attempt&& attempt) noexcept {
+        using A = std::remove_reference_t<Attempt>;
+        return retry_until(deadline, &attempt, [](void* a) noexcept -> Status { return (*static_cast<A*>(a))(); });
+    }
+
+    /// The loop of retry_while_full(), one copy for every caller.
+    Status retry_until(time_point deadline, void* ctx, Status (*attempt)(void*) noexcept) noexcept {
         for (;;) {
-            const Status s = attempt();
+            const Status s = attempt(ctx);
             if (s || (s.error() != Error::send_buffer_full && s.error() != Error::in_flight_full)) return s;
             if (in_handler_ > 0 || clock_->now() >= deadline) return s;
             if (const Event e = step(); e.kind == EventKind::disconnected)
