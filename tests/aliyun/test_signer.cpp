@@ -151,3 +151,50 @@ TEST_CASE("Endpoints are built from a region or an instance id, with port and TL
     CHECK(instance_endpoint("iot-1", 0).error() == Error::port_out_of_range);
     CHECK(instance_endpoint(std::string(120, 'i')).error() == Error::aliyun_field_too_long);
 }
+
+// The compile-time form is the same signature with only one hash linked.
+static_assert(sign<SignMethod::hmacsha256>(device, {.timestamp = Timestamp::at_ms(1700000000000)})->password ==
+              "faa66d81fb04681b73a10217ee84049af76eb475a32069047e26f9f27152d89c");
+
+TEST_CASE("sign<Method> gives the published V1..V3 credentials and ignores options.sign_method") {
+    // V2 and V3 asked for with a conflicting run-time method: the template argument wins.
+    const auto v2 = sign<SignMethod::hmacsha1>(device, {.client_id = "a1B2c3D4e5F&pico-w-001",
+                                                         .sign_method = SignMethod::hmacmd5,
+                                                         .secure_mode = SecureMode::tcp,
+                                                         .timestamp = Timestamp::at_ms(1700000000000)});
+    REQUIRE(v2.ok());
+    CHECK(v2->client_id == "a1B2c3D4e5F&pico-w-001|securemode=3,signmethod=hmacsha1,timestamp=1700000000000|");
+    CHECK(v2->password == "6e2bb4e006b65b3bad56b7a10bdf486f2beaa91f");
+    const auto v3 = sign<SignMethod::hmacmd5>(device, {.client_id = "e66164c31b2f",
+                                                        .timestamp = Timestamp::at_ms(1700000000000)});
+    REQUIRE(v3.ok());
+    CHECK(v3->client_id == "e66164c31b2f|securemode=2,signmethod=hmacmd5,timestamp=1700000000000|");
+    CHECK(v3->password == "bc2bd99e5cd721444d31520595f5bc21");
+}
+
+TEST_CASE("sign<Method> and the run-time sign agree on every method, case and timestamp form, refusals included") {
+    const SignMethod methods[] = {SignMethod::hmacsha256, SignMethod::hmacsha1, SignMethod::hmacmd5};
+    const Timestamp stamps[] = {Timestamp::none(), Timestamp::sdk_constant(), Timestamp::at_ms(1)};
+    const DeviceCredentials devices[] = {device, {"a1B2c3D4e5F", "bad|name", "s"}, {"", "dn", "s"}};
+    for (const DeviceCredentials& d : devices) {
+        for (SignMethod m : methods) {
+            for (const Timestamp& t : stamps) {
+                for (HexCase hc : {HexCase::lower, HexCase::upper}) {
+                    const SignOptions o{.sign_method = m, .secure_mode = SecureMode::tcp, .timestamp = t, .hex_case = hc};
+                    const auto runtime = sign(d, o);
+                    const auto fixed = m == SignMethod::hmacsha256 ? sign<SignMethod::hmacsha256>(d, o)
+                                       : m == SignMethod::hmacsha1 ? sign<SignMethod::hmacsha1>(d, o)
+                                                                   : sign<SignMethod::hmacmd5>(d, o);
+                    REQUIRE(runtime.ok() == fixed.ok());
+                    if (!runtime) {
+                        CHECK(runtime.error() == fixed.error());
+                        continue;
+                    }
+                    CHECK(runtime->client_id == fixed->client_id.view());
+                    CHECK(runtime->username == fixed->username.view());
+                    CHECK(runtime->password == fixed->password.view());
+                }
+            }
+        }
+    }
+}

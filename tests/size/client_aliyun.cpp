@@ -22,7 +22,7 @@ int main() {
     const aliyun::DeviceCredentials device{const_cast<const char*>(product_key),
                                            const_cast<const char*>(device_name),
                                            const_cast<const char*>(device_secret)};
-    const auto creds = aliyun::sign(device);
+    const auto creds = aliyun::sign<aliyun::SignMethod::hmacsha256>(device); // links HMAC-SHA256 only
     if (!creds) return 1;
     Connect c;
     c.client_id = creds->client_id.view();

@@ -126,14 +126,18 @@ constexpr FixedString<max_password> sign_with(std::string_view id, const DeviceC
 }
 } // namespace detail
 
-/// Checks the inputs and builds clientId, username and password.
-/// Refuses: a sign method or secure mode that is none of the enumerators
-/// (invalid_argument); an empty ProductKey/DeviceName/DeviceSecret (aliyun_empty_field);
-/// `|`, `,` or `&` in ProductKey or DeviceName, `|` or `,` in the clientId
-/// prefix (aliyun_forbidden_character); a prefix over 64 characters
-/// (aliyun_client_id_too_long); a ProductKey or DeviceName over 64
-/// characters (aliyun_field_too_long).
-constexpr Result<Credentials> sign(const DeviceCredentials& device, const SignOptions& options = {}) noexcept {
+namespace detail {
+/// The hash a SignMethod names.
+template <SignMethod M>
+using SignHash = std::conditional_t<M == SignMethod::hmacsha1, Sha1,
+                                    std::conditional_t<M == SignMethod::hmacmd5, Md5, Sha256>>;
+
+/// Checks the inputs and builds clientId, username and password: the body of
+/// both forms of sign(). With `RunTime`, the HMAC is picked by
+/// options.sign_method (all three hashes are linked unless the compiler sees
+/// a constant); otherwise it is `Fixed`'s alone.
+template <bool RunTime, SignMethod Fixed>
+constexpr Result<Credentials> sign_using(const DeviceCredentials& device, const SignOptions& options) noexcept {
     // A value cast from a bad integer would declare one method and sign with none.
     if (options.sign_method != SignMethod::hmacsha256 && options.sign_method != SignMethod::hmacsha1 &&
         options.sign_method != SignMethod::hmacmd5)
@@ -184,18 +188,42 @@ constexpr Result<Credentials> sign(const DeviceCredentials& device, const SignOp
     (void)c.username.push_back('&');
     (void)c.username.append(device.product_key);
 
-    switch (options.sign_method) {
-    case SignMethod::hmacsha1:
-        c.password = detail::sign_with<Sha1>(id, device, ts, options.timestamp.present, options.hex_case);
-        break;
-    case SignMethod::hmacmd5:
-        c.password = detail::sign_with<Md5>(id, device, ts, options.timestamp.present, options.hex_case);
-        break;
-    case SignMethod::hmacsha256:
-        c.password = detail::sign_with<Sha256>(id, device, ts, options.timestamp.present, options.hex_case);
-        break;
+    const bool with_ts = options.timestamp.present;
+    if constexpr (RunTime) {
+        switch (options.sign_method) {
+        case SignMethod::hmacsha1: c.password = sign_with<Sha1>(id, device, ts, with_ts, options.hex_case); break;
+        case SignMethod::hmacmd5: c.password = sign_with<Md5>(id, device, ts, with_ts, options.hex_case); break;
+        case SignMethod::hmacsha256: c.password = sign_with<Sha256>(id, device, ts, with_ts, options.hex_case); break;
+        }
+    } else {
+        c.password = sign_with<SignHash<Fixed>>(id, device, ts, with_ts, options.hex_case);
     }
     return c;
+}
+
+} // namespace detail
+
+/// Checks the inputs and builds clientId, username and password, with the
+/// method chosen at run time (options.sign_method): unless the compiler can
+/// see the method is constant, SHA-256, SHA-1 and MD5 are all linked. Use
+/// sign<SignMethod::...>() to link exactly one.
+/// Refuses: a sign method or secure mode that is none of the enumerators
+/// (invalid_argument); an empty ProductKey/DeviceName/DeviceSecret (aliyun_empty_field);
+/// `|`, `,` or `&` in ProductKey or DeviceName, `|` or `,` in the clientId
+/// prefix (aliyun_forbidden_character); a prefix over 64 characters
+/// (aliyun_client_id_too_long); a ProductKey or DeviceName over 64
+/// characters (aliyun_field_too_long).
+constexpr Result<Credentials> sign(const DeviceCredentials& device, const SignOptions& options = {}) noexcept {
+    return detail::sign_using</*RunTime=*/true, SignMethod::hmacsha256>(device, options);
+}
+
+/// As sign(), with the method fixed at compile time, so that only `Method`'s
+/// hash is linked whatever the options. options.sign_method is ignored:
+/// `Method` is used and declared in the clientId.
+template <SignMethod Method>
+constexpr Result<Credentials> sign(const DeviceCredentials& device, SignOptions options = {}) noexcept {
+    options.sign_method = Method;
+    return detail::sign_using</*RunTime=*/false, Method>(device, options);
 }
 
 /// Milliseconds since the Unix epoch read from `clock`, whose epoch must be
