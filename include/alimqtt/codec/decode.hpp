@@ -185,20 +185,30 @@ constexpr Result<P> decode_id_only(Bytes body) noexcept {
     return P{id};
 }
 
+/// Checks the payload entries of a SUBSCRIBE (`with_qos`: each filter is
+/// followed by its requested-QoS byte, 3.8.3) or an UNSUBSCRIBE (3.10.3)
+/// up to the end of the body, and returns how many there are.
+inline Result<std::size_t> check_filter_entries(Reader& r, bool with_qos) noexcept {
+    std::size_t count = 0;
+    while (r.remaining() > 0) {
+        ALIMQTT_TRY_ASSIGN(filter, r.string());
+        if (auto st = validate_topic_filter(filter); !st) return st.error(); // 4.7.1
+        if (with_qos) {
+            ALIMQTT_TRY_ASSIGN(options, r.u8());
+            if (options & 0xFCu) return Error::subscribe_reserved_bits; // [MQTT-3.8.3-4]
+            if (options == 3) return Error::bad_qos;                    // [MQTT-3.8.3-4]
+        }
+        ++count;
+    }
+    return count;
+}
+
 // SUBSCRIBE (3.8)
 inline Result<Subscribe> decode_subscribe(Bytes body) noexcept {
     Reader r(body);
     ALIMQTT_TRY_ASSIGN(id, nonzero_packet_id(r));
     const Bytes entries = r.rest();
-    std::size_t count = 0;
-    while (r.remaining() > 0) {
-        ALIMQTT_TRY_ASSIGN(filter, r.string());
-        if (auto st = validate_topic_filter(filter); !st) return st.error(); // 4.7.1
-        ALIMQTT_TRY_ASSIGN(options, r.u8());
-        if (options & 0xFCu) return Error::subscribe_reserved_bits; // [MQTT-3.8.3-4]
-        if (options == 3) return Error::bad_qos;                    // [MQTT-3.8.3-4]
-        ++count;
-    }
+    ALIMQTT_TRY_ASSIGN(count, check_filter_entries(r, true));
     if (count == 0) return Error::empty_subscribe; // [MQTT-3.8.3-3]
     return Subscribe{id, TopicSubscriptionList::from_wire(entries, count)};
 }
@@ -221,12 +231,7 @@ inline Result<Unsubscribe> decode_unsubscribe(Bytes body) noexcept {
     Reader r(body);
     ALIMQTT_TRY_ASSIGN(id, nonzero_packet_id(r));
     const Bytes entries = r.rest();
-    std::size_t count = 0;
-    while (r.remaining() > 0) {
-        ALIMQTT_TRY_ASSIGN(filter, r.string());
-        if (auto st = validate_topic_filter(filter); !st) return st.error();
-        ++count;
-    }
+    ALIMQTT_TRY_ASSIGN(count, check_filter_entries(r, false));
     if (count == 0) return Error::empty_unsubscribe; // [MQTT-3.10.3-2]
     return Unsubscribe{id, TopicFilterList::from_wire(entries, count)};
 }
