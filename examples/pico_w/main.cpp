@@ -1,15 +1,18 @@
 // main.cpp — the Pico W device of the alimqtt example: joins Wi-Fi, connects to
-// Aliyun IoT, prints what it receives, answers property sets and drives the LED.
+// Aliyun IoT, prints what it receives, and runs the thing model: PowerSwitch_1
+// drives the LED, is answered with set_reply and posted after every change.
 //
 // Everything device-specific comes from CMake cache variables (see CMakeLists.txt);
 // nothing here is edited to configure a board.
 
 #include <alimqtt/aliyun.hpp>
+#include <alimqtt/aliyun/thing.hpp>
 #include <alimqtt/backoff.hpp>
 #include <alimqtt/client.hpp>
 
 #include <cinttypes>
 #include <cstdio>
+#include <optional>
 #include <string_view>
 
 #include "hardware/sync.h"
@@ -82,17 +85,19 @@ PicoClock clock_source;
 Net net;
 Mqtt client(net, clock_source);
 
+/// The Alink thing model over the client: subscribes property/set and
+/// property/post_reply, answers each set with set_reply, matches each post
+/// with its reply. Built by configure(), once the device identity is known.
+using Thing = aliyun::ThingModel<Mqtt>;
+std::optional<Thing> thing;
+
 // --- what the device knows about itself -----------------------------------
 
 aliyun::ConnectParams params;  ///< host, port, clientId, username, password, keepalive
 aliyun::Topic topic_user_get;  ///< down: /<pk>/<dn>/user/get
 aliyun::Topic topic_user_update; ///< up: /<pk>/<dn>/user/update
-aliyun::Topic topic_property_set; ///< down: /sys/<pk>/<dn>/thing/service/property/set
-aliyun::Topic topic_set_reply;    ///< up: .../property/set_reply
-aliyun::Topic topic_property_post; ///< up: /sys/<pk>/<dn>/thing/event/property/post
 bool power_switch = false;   ///< PowerSwitch_1, shown on the LED
 bool report_power = true;    ///< post PowerSwitch_1 at the next chance
-std::uint32_t alink_id = 1;  ///< id of our next Alink request
 
 std::string_view as_text(Bytes b) { return {reinterpret_cast<const char*>(b.data()), b.size()}; }
 
@@ -157,7 +162,8 @@ Status configure() {
         const aliyun::DeviceCredentials triple{ALIYUN_PRODUCT_KEY, ALIYUN_DEVICE_NAME, ALIYUN_DEVICE_SECRET};
         aliyun::SignOptions options;
         options.secure_mode = ALIMQTT_TLS ? aliyun::SecureMode::tls : aliyun::SecureMode::tcp;
-        const auto credentials = aliyun::sign(triple, options); // HMAC-SHA256 on the device
+        // HMAC-SHA256 on the device, chosen at compile time: SHA-1 and MD5 are not linked
+        const auto credentials = aliyun::sign<aliyun::SignMethod::hmacsha256>(triple, options);
         if (!credentials) return credentials.error();
         const std::uint16_t port = ALIYUN_PORT != 0 ? ALIYUN_PORT : 1883;
         auto endpoint = aliyun::region_endpoint(triple.product_key, ALIYUN_REGION, port, options.secure_mode);
@@ -181,13 +187,13 @@ Status configure() {
         Result<aliyun::Topic> topic;
     };
     for (auto [out, topic] : {Build{&topic_user_get, aliyun::user_topic(device, "get")},
-                              Build{&topic_user_update, aliyun::user_topic(device, "update")},
-                              Build{&topic_property_set, aliyun::property_set_topic(device)},
-                              Build{&topic_set_reply, aliyun::property_set_reply_topic(device)},
-                              Build{&topic_property_post, aliyun::property_post_topic(device)}}) {
+                              Build{&topic_user_update, aliyun::user_topic(device, "update")}}) {
         if (!topic) return topic.error();
         *out = *topic;
     }
+    // The thing model keeps `device` (views into params or the build's
+    // strings, both alive for the whole run) and builds its /sys topics from it.
+    thing.emplace(client, clock_source, device);
     return {};
 }
 
@@ -234,47 +240,47 @@ bool wifi_join() {
 
 // --- MQTT --------------------------------------------------------------------
 
-/// Publishes PowerSwitch_1 so the console shows the device's real state.
+/// Posts PowerSwitch_1 (thing.event.property.post, QoS 1) so the console
+/// shows the device's real state; the reply arrives in on_post_result.
 void post_power_switch() {
-    char buffer[160];
-    aliyun::AlinkRequestWriter post(buffer, alink_id++);
-    post.add_int("PowerSwitch_1", power_switch ? 1 : 0);
-    const auto body = post.finish();
-    if (!body) return;
-    if (const auto id = client.publish(topic_property_post.view(), *body); !id)
-        std::printf("property post: %.*s\n", static_cast<int>(to_string(id.error()).size()),
-                    to_string(id.error()).data());
+    const bool on = power_switch;
+    const auto id = thing->start_post_properties([on](aliyun::AlinkRequestWriter& w) {
+        w.add_int("PowerSwitch_1", on ? 1 : 0);
+    });
+    if (!id) {
+        const std::string_view why = to_string(id.error());
+        std::printf("property post: %.*s\n", static_cast<int>(why.size()), why.data());
+        return; // report_power stays set: tried again after the next run_for
+    }
+    std::printf("property post %u: PowerSwitch_1=%d\n", static_cast<unsigned>(*id), on ? 1 : 0);
     report_power = false;
 }
 
-/// Answers a thing.service.property.set and applies PowerSwitch_1 to the LED.
-void on_property_set(std::string_view payload) {
-    const auto msg = aliyun::read_alink(payload);
-    if (!msg) {
-        std::printf("property set: not an Alink message (%.*s)\n", static_cast<int>(to_string(msg.error()).size()),
-                    to_string(msg.error()).data());
-        return;
+/// thing.service.property.set: applies PowerSwitch_1 to the LED. The return
+/// value is the code the thing model answers with in set_reply.
+int on_property_set(const aliyun::AlinkMessage& msg) {
+    const auto v = msg.param("PowerSwitch_1");
+    if (!v) return 200; // other properties: nothing to drive here
+    if (const auto n = v->as_int()) power_switch = *n != 0;
+    else if (const auto b = v->as_bool()) power_switch = *b;
+    else {
+        std::printf("property set: PowerSwitch_1 must be 0 or 1\n");
+        return 460; // answered as failed; the LED keeps its state
     }
-    int code = 200;
-    std::string_view message = "success";
-    if (const auto v = msg->param("PowerSwitch_1")) {
-        if (const auto n = v->as_int()) power_switch = *n != 0;
-        else if (const auto b = v->as_bool()) power_switch = *b;
-        else code = 460, message = "PowerSwitch_1 must be 0 or 1";
-        led(power_switch);
-        report_power = true;
-    }
-    char buffer[192];
-    const auto reply = aliyun::write_alink_reply(buffer, msg->id.raw(), code, message);
-    if (reply) (void)client.publish(topic_set_reply.view(), *reply); // QoS 0, allowed in a handler
+    led(power_switch);
+    report_power = true; // post the new state after the handler returns
+    return 200;
 }
 
-/// Every message on our two subscriptions.
-void on_message(const Publish& m) {
-    const std::string_view payload = as_text(m.payload);
-    std::printf("topic: %.*s\nmsg: %.*s\n", static_cast<int>(m.topic.size()), m.topic.data(),
-                static_cast<int>(payload.size()), payload.data());
-    if (m.topic == topic_property_set.view()) on_property_set(payload);
+/// The platform's answer to one of our property posts (or its timeout).
+void on_post_result(const aliyun::PostResult& r) {
+    if (r.ok()) {
+        std::printf("property post %u: accepted\n", static_cast<unsigned>(r.id));
+        return;
+    }
+    const std::string_view why = to_string(r.error);
+    std::printf("property post %u: %.*s (code %d %s)\n", static_cast<unsigned>(r.id), static_cast<int>(why.size()),
+                why.data(), static_cast<int>(r.code), r.message.c_str());
 }
 
 void print_error(const char* what, Error e) {
@@ -286,6 +292,12 @@ void print_error(const char* what, Error e) {
 /// reconnect) and the reason a connection ended.
 void on_event(const Event& e) {
     switch (e.kind) {
+    case EventKind::message: { // every message, whichever handler it went to
+        const std::string_view payload = as_text(e.message.payload);
+        std::printf("topic: %.*s\nmsg: %.*s\n", static_cast<int>(e.message.topic.size()), e.message.topic.data(),
+                    static_cast<int>(payload.size()), payload.data());
+        break;
+    }
     case EventKind::subscribed:
         std::printf("subscribed: %.*s (QoS %d)\n", static_cast<int>(e.filter.size()), e.filter.data(),
                     static_cast<int>(e.qos));
@@ -342,7 +354,7 @@ void explain_connect_failure(Error e) {
 }
 
 /// One connection attempt: open the transport, CONNECT, subscribe (first
-/// time; later the session resubscribes), say hello.
+/// time; later the session resubscribes), say hello, post PowerSwitch_1.
 bool mqtt_connect() {
     std::printf("mqtt: connecting to %s:%u over %s\n", params.host.c_str(), static_cast<unsigned>(params.port),
                 ALIMQTT_TLS ? "TLS" : "TCP");
@@ -363,14 +375,22 @@ bool mqtt_connect() {
 
     static bool subscribed = false;
     if (!subscribed) {
-        const TopicSubscription filters[] = {{topic_user_get.view(), QoS::at_most_once},
-                                             {topic_property_set.view(), QoS::at_most_once}};
-        SubscribeOutcome outcomes[2];
-        if (const auto s = client.subscribe(filters, &on_message, outcomes); !s) {
-            print_error("mqtt: subscribe failed", s.error());
+        // user/get: printed by on_event, nothing else to do with it.
+        // A refused or unanswered filter is reported by on_event and does not stop the device.
+        const auto outcome_only = [](Error e) {
+            return e == Error::subscription_refused || e == Error::subscription_timeout;
+        };
+        if (const auto q = client.subscribe(topic_user_get.view(), QoS::at_most_once, [](const Publish&) {});
+            !q && !outcome_only(q.error())) {
+            print_error("mqtt: subscribe failed", q.error());
             return client.connected();
         }
-        subscribed = true; // refused filters were reported by on_event
+        // property/set and property/post_reply, with the thing model's handler.
+        if (const Status s = thing->start(); !s && !outcome_only(s.error())) {
+            print_error("mqtt: thing model subscribe failed", s.error());
+            return client.connected();
+        }
+        subscribed = true; // from now on the session resubscribes after a reconnect
     }
 
     PublishOptions qos1;
@@ -419,6 +439,8 @@ int main() {
     net.use_tls(tls);
 #endif
     client.on_event(&on_event);
+    thing->on_property_set(&on_property_set);
+    thing->on_post_result(&on_post_result);
 
     Backoff<PicoClock> wifi_backoff(clock_source, 2s, 60s, get_rand_32());
     Backoff<PicoClock> mqtt_backoff(clock_source, 1s, 120s, get_rand_32());
@@ -463,6 +485,7 @@ int main() {
             continue;
         }
         (void)client.run_for(500ms); // keepalive, messages, handlers; a loss is reported by on_event
+        thing->check_deadlines();    // posts without a reply within 10 s are reported as timeouts
         if (client.connected() && report_power) post_power_switch();
     }
 }
