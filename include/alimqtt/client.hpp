@@ -171,17 +171,13 @@ public:
             });
             !s)
             return s;
-        Error lost{};
         const PacketId pid = *id;
-        (void)pump(deadline, [&](const Event& e) {
+        Status pumped;
+        const Error lost = pump_watching_link(deadline, pumped, [&](const Event& e) {
             if (e.packet_id == pid && e.index < filters.size()) {
                 if (e.kind == EventKind::subscribed) outcomes[e.index] = SubscribeOutcome{e.qos, Error{}};
                 if (e.kind == EventKind::subscription_refused || e.kind == EventKind::subscription_timeout)
                     outcomes[e.index] = SubscribeOutcome{QoS::at_most_once, e.error};
-            }
-            if (e.kind == EventKind::disconnected) {
-                lost = e.error == Error{} ? Error::not_connected : e.error;
-                return true;
             }
             return !session_.outstanding(pid);
         });
@@ -238,16 +234,10 @@ public:
         if (in_handler_ == 0 && !stashed_) stashed_ = flush(); // on the wire now; a failure shows in the next poll
         if (!opt.wait_for_ack || opt.qos == QoS::at_most_once) return id;
         const PacketId pid = *id;
-        Error lost{};
-        const Status s = pump(deadline, [&](const Event& e) {
-            if (e.kind == EventKind::disconnected) {
-                lost = e.error == Error{} ? Error::not_connected : e.error;
-                return true;
-            }
-            return !session_.in_flight(pid);
-        });
+        Status pumped;
+        const Error lost = pump_watching_link(deadline, pumped, [&](const Event&) { return !session_.in_flight(pid); });
         if (lost != Error{}) return lost;
-        if (!s) return Error::ack_timeout;
+        if (!pumped) return Error::ack_timeout;
         return pid;
     }
 
@@ -297,13 +287,8 @@ public:
     Status run_for(milliseconds duration) noexcept {
         if (in_handler_ > 0) return Error::reentrant_call;
         if (!session_.connected()) return Error::not_connected;
-        Error lost{};
-        const time_point deadline = clock_->now() + to_clock(duration);
-        (void)pump(deadline, [&](const Event& e) {
-            if (e.kind != EventKind::disconnected) return false;
-            lost = e.error == Error{} ? Error::not_connected : e.error;
-            return true;
-        });
+        Status pumped;
+        const Error lost = pump_watching_link(clock_->now() + to_clock(duration), pumped, [](const Event&) { return false; });
         if (lost != Error{}) return lost;
         return {};
     }
@@ -319,16 +304,10 @@ public:
         if (in_handler_ > 0) return Error::reentrant_call;
         if (!session_.connected()) return Error::not_connected;
         if (done()) return {};
-        Error lost{};
-        const Status s = pump(deadline, [&](const Event& e) {
-            if (e.kind == EventKind::disconnected) {
-                lost = e.error == Error{} ? Error::not_connected : e.error;
-                return true;
-            }
-            return static_cast<bool>(done());
-        });
+        Status pumped;
+        const Error lost = pump_watching_link(deadline, pumped, [&](const Event&) { return static_cast<bool>(done()); });
         if (lost != Error{}) return lost;
-        return s;
+        return pumped;
     }
 
     /// Same, with the deadline `timeout` from now.
@@ -440,6 +419,20 @@ private:
     Status pump(time_point deadline, Done&& done) noexcept {
         using D = std::remove_reference_t<Done>;
         return pump_until(deadline, &done, [](void* d, const Event& e) noexcept -> bool { return (*static_cast<D*>(d))(e); });
+    }
+
+    /// pump() that also ends when the connection drops: returns the reason
+    /// (not_connected for a clean close) or Error{} if it stayed up; `pumped`
+    /// gets pump()'s own status. `done` never sees the disconnected event.
+    template <class Done>
+    Error pump_watching_link(time_point deadline, Status& pumped, Done&& done) noexcept {
+        Error lost{};
+        pumped = pump(deadline, [&](const Event& e) {
+            if (e.kind != EventKind::disconnected) return static_cast<bool>(done(e));
+            lost = e.error == Error{} ? Error::not_connected : e.error;
+            return true;
+        });
+        return lost;
     }
 
     /// The loop of pump(), one copy for every caller: `done(ctx, event)` ends it.
