@@ -76,6 +76,8 @@ public:
     Tracer& tracer() noexcept { return session_.tracer(); }
     /// Platform error code of the last Transport failure (errno, err_t).
     int last_transport_error() const noexcept { return io_error_; }
+    /// The Clock's current time: lets one deadline span several blocking calls.
+    time_point now() const noexcept { return clock_->now(); }
 
     // ------------------------------------------------------------ non-blocking
 

@@ -318,6 +318,55 @@ TEST_CASE("no reply before the deadline is dynreg_timeout, at the deadline") {
     CHECK(to_string(Error::dynreg_timeout) == "dynamic registration: no reply from the platform before the deadline");
 }
 
+TEST_CASE("a DISCONNECT that cannot leave waits for what is left of the deadline, then the link is closed") {
+    Rig<> r;
+    r.transport.play(connack(false, 0));
+    r.transport.play(publish("/ext/register", R"({"deviceSecret":"Zq3e5RkT0pLm8VwXyB1nC4dF6gH7jK9s"})"),
+                     r.clock.peek() + 1s);
+    // From the reply on, nothing the client writes leaves (a full send buffer).
+    r.client.on_event([&](const Event& e) {
+        if (e.kind == EventKind::message) r.transport.block_send = true;
+    });
+    const auto began = r.clock.peek();
+    const auto res = register_device(r.client, product, options(), 5s);
+    REQUIRE(res.ok()); // the secret arrived: a DISCONNECT that did not leave does not undo that
+    CHECK(res->device_secret.view() == secret);
+    // 5 s deadline, reply at 1 s: the DISCONNECT had the 4 s left, not a fixed 1 s.
+    CHECK(r.clock.peek() - began >= 5s);
+    CHECK(r.clock.peek() - began < 5s + 50ms);
+    CHECK_FALSE(r.client.connected());
+    CHECK(r.transport.close_calls >= 1);
+    CHECK(sent_packets(r.transport.sent()).size() == 1); // the CONNECT only
+}
+
+TEST_CASE("after a missed deadline the DISCONNECT still gets dynreg_disconnect_floor, and no more") {
+    Rig<> r;
+    r.transport.play(connack(false, 0));
+    r.client.on_event([&](const Event& e) {
+        if (e.kind == EventKind::connected) r.transport.block_send = true;
+    });
+    const auto began = r.clock.peek();
+    const auto res = register_device(r.client, product, options(), 3s);
+    CHECK(res.error() == Error::dynreg_timeout);
+    CHECK(dynreg_disconnect_floor == 250ms);
+    CHECK(r.clock.peek() - began >= 3s + dynreg_disconnect_floor);
+    CHECK(r.clock.peek() - began < 3s + dynreg_disconnect_floor + 50ms);
+    CHECK_FALSE(r.client.connected());
+}
+
+TEST_CASE("the wait for CONNACK counts against the same deadline as the reply") {
+    Rig<> r;
+    r.transport.play(connack(false, 0), r.clock.peek() + 2s);
+    const auto began = r.clock.peek();
+    const auto res = register_device(r.client, product, options(), 5s);
+    CHECK(res.error() == Error::dynreg_timeout);
+    CHECK(r.clock.peek() - began >= 5s); // not 2 s + a fresh 5 s for the reply
+    CHECK(r.clock.peek() - began < 5s + 50ms);
+    const auto sent = sent_packets(r.transport.sent());
+    REQUIRE(sent.size() == 2);
+    CHECK(std::holds_alternative<Disconnect>(sent[1])); // it left at once: the deadline was not stretched
+}
+
 TEST_CASE("a refused CONNACK is dynreg_refused and the detail names the CONNACK code") {
     for (unsigned code : {1u, 2u, 3u, 4u, 5u}) {
         Rig<> r;

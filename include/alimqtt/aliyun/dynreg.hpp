@@ -2,6 +2,7 @@
 // the CONNECT that asks for a device's credentials, the platform's reply, the flow.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -254,12 +255,20 @@ struct DynregDiagnostics {
     std::uint32_t ignored_messages = 0;
 };
 
+/// Least time register_device() gives its DISCONNECT when the caller's
+/// deadline has already passed (e.g. after dynreg_timeout): enough for the
+/// two bytes to leave a socket that can take them, short enough not to
+/// stretch a missed deadline much. Past it the link is closed without them.
+inline constexpr std::chrono::milliseconds dynreg_disconnect_floor{250};
+
 /// Runs dynamic registration over `client`, whose transport must already be
 /// open to the platform (TLS: the platform refuses plain TCP here). Connects
 /// with sign_dynreg()'s credentials, waits for the reply the platform
 /// publishes right after CONNACK without any SUBSCRIBE, disconnects, and
-/// returns what it handed out. `timeout` bounds the CONNACK and then the
-/// reply. Errors: dynreg_refused (CONNACK 1..5; diag->detail says which),
+/// returns what it handed out. `timeout` sets one deadline, counted from the
+/// call, for the CONNACK, the reply and the DISCONNECT together; the
+/// DISCONNECT gets what is left of it, or dynreg_disconnect_floor if less.
+/// Errors: dynreg_refused (CONNACK 1..5; diag->detail says which),
 /// dynreg_timeout, dynreg_malformed_reply (diag->detail says why), the
 /// connection's errors (connack_timeout, connection_closed, ...), and
 /// sign_dynreg()'s. Nothing here logs the result; a Tracer that prints
@@ -274,6 +283,11 @@ Result<DynregResult> register_device(ClientT& client, const ProductCredentials& 
     d = DynregDiagnostics{};
     const auto creds = sign_dynreg(product, options);
     if (!creds) return creds.error();
+    const auto deadline = client.now() + timeout;
+    const auto time_left = [&]() noexcept {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - client.now());
+        return left > std::chrono::milliseconds::zero() ? left : std::chrono::milliseconds::zero();
+    };
     if (auto c = client.connect(creds->to_connect(), timeout); !c) {
         switch (c.error()) {
         case Error::refused_protocol_version:
@@ -286,7 +300,7 @@ Result<DynregResult> register_device(ClientT& client, const ProductCredentials& 
     }
     const std::string_view topic = dynreg_reply_topic(options.flow);
     Result<DynregResult> result = Error::dynreg_timeout;
-    const Status s = client.run_until_event(timeout, [&](const Event& e) {
+    const Status s = client.run_until_event(time_left(), [&](const Event& e) {
         if (e.kind != EventKind::message) return false;
         if (e.message.topic != topic) {
             ++d.ignored_messages;
@@ -301,7 +315,10 @@ Result<DynregResult> register_device(ClientT& client, const ProductCredentials& 
         }
         return true;
     });
-    if (client.connected()) (void)client.disconnect(std::chrono::seconds(1)); // the platform expects a new connection
+    // The platform expects the device to leave and come back with the new
+    // credentials on a fresh connection; a DISCONNECT that cannot leave in
+    // time ends with the link closed anyway (Client::disconnect's timeout).
+    if (client.connected()) (void)client.disconnect(std::max(time_left(), dynreg_disconnect_floor));
     if (!s) return s.error() == Error::timeout ? Error::dynreg_timeout : s.error();
     return result;
 }
