@@ -43,6 +43,7 @@ enum class Error : std::uint8_t {
     remaining_length_too_large,  ///< packet body over 268,435,455 bytes, the 4-byte maximum (2.2.3)
     client_id_requires_clean_session, ///< empty client id with clean session 0 (3.1.3.1, MQTT-3.1.3-7)
     subscribe_reserved_bits,     ///< SUBSCRIBE requested-QoS byte has bits 7..2 set (3.8.3.1)
+    connack_refused_session_present, ///< CONNACK refuses (code 1..5) yet sets Session Present (MQTT-3.2.2-4)
 
     // --- transport and session (client.hpp, session.hpp) ---
     would_block = 40,            ///< the call cannot proceed without blocking; try again
@@ -126,6 +127,7 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::remaining_length_too_large: return "packet body longer than 268435455 bytes";
     case Error::client_id_requires_clean_session: return "an empty client id requires clean session";
     case Error::subscribe_reserved_bits: return "SUBSCRIBE requested-QoS reserved bits set";
+    case Error::connack_refused_session_present: return "CONNACK refused the connection yet set Session Present";
     case Error::would_block: return "would block";
     case Error::connection_closed: return "connection closed by peer";
     case Error::transport_error: return "transport error";

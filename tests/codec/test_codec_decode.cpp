@@ -246,7 +246,20 @@ TEST_CASE("CONNACK acknowledge flags bits 7..1 set are connack_reserved_bits, co
     CHECK(decode_error(bytes({0x20, 0x02, 0x80, 0x00})) == Error::connack_reserved_bits);
     CHECK(decode_error(bytes({0x20, 0x02, 0x00, 0x06})) == Error::bad_connack_code);
     CHECK(decode_error(bytes({0x20, 0x02, 0x00, 0xFF})) == Error::bad_connack_code);
-    CHECK(decode_error(bytes({0x20, 0x02, 0x01, 0x05})) == Error{});
+    CHECK(decode_error(bytes({0x20, 0x02, 0x00, 0x05})) == Error{});
+}
+
+TEST_CASE("a refusing CONNACK (code 1..5) with Session Present 1 is connack_refused_session_present") {
+    // [MQTT-3.2.2-4]: a server sending a non-zero return code MUST set Session Present 0.
+    for (unsigned code = 1; code <= 5; ++code) {
+        INFO(code);
+        CHECK(decode_error(bytes({0x20, 0x02, 0x01, code})) == Error::connack_refused_session_present);
+        CHECK(decode_error(bytes({0x20, 0x02, 0x00, code})) == Error{});
+    }
+    CHECK(decode_error(bytes({0x20, 0x02, 0x01, 0x00})) == Error{}); // accepted, session kept: fine
+    // The earlier checks still name their own fault first.
+    CHECK(decode_error(bytes({0x20, 0x02, 0x03, 0x05})) == Error::connack_reserved_bits);
+    CHECK(decode_error(bytes({0x20, 0x02, 0x01, 0x06})) == Error::bad_connack_code);
 }
 
 TEST_CASE("SUBACK return codes other than 0x00, 0x01, 0x02, 0x80 are bad_suback_code") {

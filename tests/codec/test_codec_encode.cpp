@@ -236,6 +236,16 @@ TEST_CASE("Encoder refuses a CONNACK code above 5") {
     CHECK(encode_error(Connack{false, static_cast<ConnackCode>(6)}) == Error::bad_connack_code);
 }
 
+TEST_CASE("Encoder refuses a refusing CONNACK with Session Present set, as the decoder does") {
+    // [MQTT-3.2.2-4]: a non-zero return code goes with Session Present 0.
+    for (unsigned code = 1; code <= 5; ++code) {
+        INFO(code);
+        CHECK(encode_error(Connack{true, static_cast<ConnackCode>(code)}) == Error::connack_refused_session_present);
+        CHECK(encode_error(Connack{false, static_cast<ConnackCode>(code)}) == Error{});
+    }
+    CHECK(encode_error(Connack{true, ConnackCode::accepted}) == Error{});
+}
+
 TEST_CASE("Encoder refuses packet id 0 in every acknowledgement") {
     CHECK(encode_error(Puback{0}) == Error::zero_packet_id);
     CHECK(encode_error(Pubrec{0}) == Error::zero_packet_id);

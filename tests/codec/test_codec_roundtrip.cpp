@@ -73,6 +73,7 @@ TEST_CASE("CONNECT without optional fields round-trips and stays absent") {
 TEST_CASE("CONNACK round-trips every return code and the session-present flag") {
     for (unsigned code = 0; code <= 5; ++code) {
         for (bool sp : {false, true}) {
+            if (code != 0 && sp) continue; // refused with a session: refused by the encoder (MQTT-3.2.2-4, test_codec_encode)
             ByteVec buf;
             const Connack d = round_trip(Connack{sp, static_cast<ConnackCode>(code)}, buf);
             CHECK(d.session_present == sp);

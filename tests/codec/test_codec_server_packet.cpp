@@ -66,7 +66,8 @@ bool agree(const ByteVec& frame) {
 TEST_CASE("Every packet a server sends decodes to the same fields as with decode_packet") {
     const ByteVec frames[] = {
         bytes({0x20, 0x02, 0x00, 0x00}),                         // CONNACK accepted
-        bytes({0x20, 0x02, 0x01, 0x05}),                         // CONNACK session present, not authorized
+        bytes({0x20, 0x02, 0x01, 0x00}),                         // CONNACK session present, accepted
+        bytes({0x20, 0x02, 0x00, 0x05}),                         // CONNACK not authorized
         bytes({0x30, 0x05, 0x00, 0x03, 'a', '/', 'b'}),          // PUBLISH QoS 0, empty payload
         bytes({0x3B, 0x08, 0x00, 0x01, 'x', 0x12, 0x34, 'h', 'i', '!'}), // PUBLISH DUP QoS 1 retain
         bytes({0x34, 0x05, 0x00, 0x01, 'x', 0x00, 0x07}),        // PUBLISH QoS 2
@@ -92,6 +93,8 @@ TEST_CASE("Malformed server packets fail decode_server_packet with decode_packet
         bytes({0x21, 0x02, 0x00, 0x00}),                 // CONNACK flags
         bytes({0x20, 0x02, 0x02, 0x00}),                 // CONNACK reserved bits
         bytes({0x20, 0x02, 0x00, 0x06}),                 // CONNACK code 6
+        bytes({0x20, 0x02, 0x01, 0x01}),                 // CONNACK refused yet session present (MQTT-3.2.2-4)
+        bytes({0x20, 0x02, 0x01, 0x05}),                 // same, code 5
         bytes({0x20, 0x03, 0x00, 0x00, 0x00}),           // CONNACK too long
         bytes({0x36, 0x05, 0x00, 0x01, 'x', 0x00, 0x01}), // PUBLISH QoS 3
         bytes({0x38, 0x03, 0x00, 0x01, 'x'}),            // PUBLISH DUP on QoS 0

@@ -66,6 +66,7 @@ constexpr Named all_errors[] = {
     {Error::remaining_length_too_large, "268435455"},
     {Error::client_id_requires_clean_session, "clean session"},
     {Error::subscribe_reserved_bits, "reserved"},
+    {Error::connack_refused_session_present, "Session Present"},
     {Error::would_block, "block"},
     {Error::connection_closed, "closed"},
     {Error::transport_error, "transport"},

@@ -77,6 +77,9 @@ ADVICE = {
                                          "clientId 为空时必须用 clean session", "设置 clientId，或者用 clean session = 1 连接。"),
     "subscribe_reserved_bits": ("Only seen when decoding a SUBSCRIBE: a peer bug.",
                                 "SUBSCRIBE 请求 QoS 字节的保留位被置位", "只在解码 SUBSCRIBE 时出现：对端实现有误。"),
+    "connack_refused_session_present": ("A broker bug: a refusal must not claim a kept session. The connection is closed; the refusal code is not trusted.",
+                                        "CONNACK 拒绝连接（返回码 1..5）却置了 Session Present（MQTT-3.2.2-4）",
+                                        "服务器实现有误：拒绝连接时不能声称保留了会话。连接会被关闭，返回码不予采信。"),
     # transport and session
     "would_block": ("Not a failure: try again after `wait()` (the client does this).",
                     "调用现在无法不阻塞地完成", "不是错误：`wait()` 之后再试（Client 会自动处理）。"),

@@ -361,8 +361,9 @@ std::vector<std::byte> broker_packet(Checker& c, Program& p) {
     switch (kind) {
     case 0: { // CONNACK
         const unsigned b = p.u8();
-        put(body, b & 0x01);
-        put(body, (b >> 1) % 8 < 6 ? ((b >> 1) % 8 < 3 ? 0 : (b >> 1) % 6) : 0);
+        const unsigned code = (b >> 1) % 8 < 6 ? ((b >> 1) % 8 < 3 ? 0 : (b >> 1) % 6) : 0;
+        put(body, code == 0 ? (b & 0x01) : 0); // a refusal has Session Present 0 [MQTT-3.2.2-4]
+        put(body, code);
         return frame(0x20, body);
     }
     case 1: { // SUBACK

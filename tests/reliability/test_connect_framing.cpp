@@ -69,6 +69,12 @@ TEST_CASE("CONNACK code 6 is reported as bad_connack_code") {
     connect_refused_scenario(connack(false, 6), Error::bad_connack_code);
 }
 
+TEST_CASE("a refusing CONNACK with session-present set is connack_refused_session_present") {
+    // [MQTT-3.2.2-4]: a non-zero return code MUST come with Session Present 0.
+    // A broker that breaks it is not trusted for the refusal code either.
+    connect_refused_scenario({0x20, 0x02, 0x01, 0x04}, Error::connack_refused_session_present);
+}
+
 TEST_CASE("a PUBLISH before the CONNACK is a protocol error") {
     connect_refused_scenario(publish("t/early", "x"), Error::protocol_error);
 }

@@ -155,6 +155,8 @@ constexpr Result<Connack> decode_connack(Bytes body) noexcept {
     const auto code = std::to_integer<std::uint8_t>(body[1]);
     if (ack_flags & 0xFEu) return Error::connack_reserved_bits; // 3.2.2.1
     if (code > 5) return Error::bad_connack_code;                // 3.2.2.3
+    // [MQTT-3.2.2-4]: a server refusing the connection MUST set Session Present 0.
+    if (code != 0 && (ack_flags & 0x01u) != 0) return Error::connack_refused_session_present;
     return Connack{(ack_flags & 0x01u) != 0, static_cast<ConnackCode>(code)};
 }
 

@@ -129,6 +129,8 @@ void write_body(S& s, const Connect& p) noexcept {
 constexpr std::uint8_t first_byte(const Connack&) noexcept { return 0x20; }
 constexpr Result<std::size_t> body_size(const Connack& p) noexcept {
     if (static_cast<unsigned>(p.code) > 5) return Error::bad_connack_code; // 3.2.2.3
+    if (p.code != ConnackCode::accepted && p.session_present)
+        return Error::connack_refused_session_present; // [MQTT-3.2.2-4]
     return std::size_t{2};
 }
 template <ByteSink S>
