@@ -49,26 +49,28 @@ constexpr Status validate_topic_filter(std::string_view filter) noexcept {
 /// parent level and any number of child levels, and a filter starting with
 /// a wildcard does not match a topic starting with '$' [MQTT-4.7.2-1].
 constexpr bool topic_matches(std::string_view filter, std::string_view topic) noexcept {
-    if (!topic.empty() && topic.front() == '$' && !filter.empty() &&
-        (filter.front() == '+' || filter.front() == '#'))
-        return false;
+    // Byte loops rather than string_view::find/compare: on a Cortex-M0+ those
+    // pull in memchr, memcmp and strlen for the "#" and "+" literals.
+    const std::size_t fn = filter.size(), tn = topic.size();
+    if (tn > 0 && topic[0] == '$' && fn > 0 && (filter[0] == '+' || filter[0] == '#')) return false;
     std::size_t fi = 0, ti = 0;
     bool topic_done = false;
     for (;;) {
-        std::size_t fe = filter.find('/', fi);
-        if (fe == std::string_view::npos) fe = filter.size();
-        const std::string_view flevel(filter.data() + fi, fe - fi); // not substr(): no throw path on -fno-exceptions targets
-        if (flevel == "#") return true; // also matches the parent: "a/#" matches "a"
+        std::size_t fe = fi;
+        while (fe < fn && filter[fe] != '/') ++fe;
+        const bool one_char = fe - fi == 1;
+        if (one_char && filter[fi] == '#') return true; // also matches the parent: "a/#" matches "a"
         if (topic_done) return false;
-        std::size_t te = topic.find('/', ti);
-        if (te == std::string_view::npos) te = topic.size();
-        const std::string_view tlevel(topic.data() + ti, te - ti);
-        if (flevel != "+" && flevel != tlevel) return false;
-        const bool filter_last = fe == filter.size();
-        const bool topic_last = te == topic.size();
-        if (filter_last) return topic_last;
+        std::size_t te = ti;
+        while (te < tn && topic[te] != '/') ++te;
+        if (!(one_char && filter[fi] == '+')) { // a literal level must equal the topic's
+            if (te - ti != fe - fi) return false;
+            for (std::size_t k = 0; k < fe - fi; ++k)
+                if (filter[fi + k] != topic[ti + k]) return false;
+        }
+        if (fe == fn) return te == tn;
         fi = fe + 1;
-        if (topic_last) topic_done = true;
+        if (te == tn) topic_done = true;
         else ti = te + 1;
     }
 }
