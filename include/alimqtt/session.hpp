@@ -121,23 +121,123 @@ constexpr Error connack_error(ConnackCode c) noexcept {
     return Error::bad_connack_code;
 }
 
+namespace detail {
+
+/// Every data member of a Session except its Tracer. All of them start at
+/// zero, so Session value-initialises this base: one memset, which a Client
+/// in .bss makes redundant, instead of a store per member in the constructor.
+/// No member has an initialiser: the few that start non-zero are set in
+/// Session's constructor.
+template <class Config, class Handler>
+struct SessionState {
+    /// Time as milliseconds since any fixed epoch (monotonic).
+    using Time = std::chrono::milliseconds;
+    /// Connection state.
+    enum class State : std::uint8_t { disconnected, connecting, connected, disconnecting };
+
+    enum class SubState : std::uint8_t {
+        free,
+        pending_subscribe,   ///< SUBSCRIBE to be (re)sent when the queue has room
+        awaiting_suback,
+        active,
+        refused,             ///< reported then freed
+        pending_unsubscribe, ///< UNSUBSCRIBE to be resent after reconnect
+        awaiting_unsuback,
+        expired,             ///< timed out; waits for the late ack (or reconnect) to free the id
+        gone,                ///< unsubscribed; reported then freed
+    };
+
+    struct Subscription {
+        std::array<char, Config::max_topic_length> buf;
+        std::uint16_t len;
+        QoS requested;
+        QoS granted;
+        SubState state;
+        EventKind report;
+        PacketId packet_id;
+        std::uint8_t index;
+        Time deadline;
+        std::uint32_t serial;
+        Handler handler;
+
+        std::string_view filter() const noexcept { return {buf.data(), len}; }
+        void set_filter(std::string_view f) noexcept {
+            std::memcpy(buf.data(), f.data(), f.size());
+            len = static_cast<std::uint16_t>(f.size());
+        }
+        bool dispatchable() const noexcept {
+            return state == SubState::pending_subscribe || state == SubState::awaiting_suback ||
+                   state == SubState::active || state == SubState::pending_unsubscribe ||
+                   state == SubState::awaiting_unsuback;
+        }
+    };
+
+    enum class Stage : std::uint8_t { await_puback, await_pubrec, await_pubcomp };
+    struct Outbound {
+        PacketId id;
+        Stage stage;
+        bool needs_send; ///< PUBLISH (or PUBREL in await_pubcomp) to be (re)sent
+        bool attempted;  ///< some byte reached the transport: a resend carries DUP=1 (3.3.1.1)
+        std::uint64_t queued_at; ///< tx stream position of its first byte, when queued
+        std::uint32_t offset; ///< encoded PUBLISH in arena_ (length 0 once PUBREC came)
+        std::uint32_t length;
+    };
+
+    State state_;
+    bool holding_frame_;
+    bool ping_outstanding_;
+    bool clean_session_; ///< CleanSession flag of the CONNECT in progress
+    bool pending_disconnect_event_;
+    PacketId next_id_;
+    std::uint32_t next_serial_;
+    Time keepalive_;
+    Time connack_deadline_;
+    Time last_rx_;
+    Time last_tx_;
+    Time ping_sent_;
+    Time last_now_;
+    std::array<std::byte, Config::rx_buffer_size> rx_;
+    Framer framer_;
+    std::array<std::byte, Config::tx_buffer_size> tx_;
+    std::size_t tx_head_;
+    std::size_t tx_len_;
+    std::uint64_t tx_queued_total_; ///< bytes ever queued (stream position)
+    std::uint64_t tx_sent_total_;   ///< bytes ever accepted by the transport
+    std::array<Subscription, Config::max_subscriptions> subs_;
+    std::array<Outbound, Config::max_in_flight> out_;
+    std::size_t out_count_;
+    std::array<std::byte, Config::in_flight_arena_size> arena_;
+    std::size_t arena_used_;
+    std::array<PacketId, Config::max_inbound_qos2> inbound_;
+    std::size_t inbound_count_;
+};
+
+} // namespace detail
+
 /// The protocol core of one MQTT client. Feed it received bytes
 /// (input_space/input_received), hand its pending_output() to the network
 /// (then output_sent), and call next_event(now) until it returns none.
 /// Capacities come from `Config`; nothing is allocated.
 template <class Config = DefaultConfig, class Tracer = NoTracer>
-class Session {
+class Session : private detail::SessionState<Config, InplaceFunction<void(const Publish&), Config::handler_capacity>> {
+    using Base = detail::SessionState<Config, InplaceFunction<void(const Publish&), Config::handler_capacity>>;
+
 public:
     /// Time as milliseconds since any fixed epoch (monotonic).
-    using Time = std::chrono::milliseconds;
+    using Time = typename Base::Time;
     /// A message handler: called with every PUBLISH whose topic matches its filter.
     using Handler = InplaceFunction<void(const Publish&), Config::handler_capacity>;
 
-    /// Connection state.
-    enum class State : std::uint8_t { disconnected, connecting, connected, disconnecting };
+    /// Connection state: disconnected, connecting, connected, disconnecting.
+    using State = typename Base::State;
 
     /// A disconnected session with empty tables; `tracer` sees every packet.
-    explicit Session(Tracer tracer = {}) noexcept : tracer_(tracer) {}
+    explicit Session(Tracer tracer = {}) noexcept : Base(), tracer_(tracer) {
+        this->clean_session_ = true;
+        this->next_id_ = 1;
+        this->next_serial_ = 1;
+        this->framer_ = Framer(std::span<std::byte>(this->rx_));
+    }
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
 
@@ -426,58 +526,42 @@ public:
     void set_next_packet_id(PacketId id) noexcept { next_id_ = id == 0 ? 1 : id; }
 
 private:
+    using SubState = typename Base::SubState;
+    using Subscription = typename Base::Subscription;
+    using Stage = typename Base::Stage;
+    using Outbound = typename Base::Outbound;
+    using Base::state_;
+    using Base::holding_frame_;
+    using Base::ping_outstanding_;
+    using Base::clean_session_;
+    using Base::pending_disconnect_event_;
+    using Base::next_id_;
+    using Base::next_serial_;
+    using Base::keepalive_;
+    using Base::connack_deadline_;
+    using Base::last_rx_;
+    using Base::last_tx_;
+    using Base::ping_sent_;
+    using Base::last_now_;
+    using Base::rx_;
+    using Base::framer_;
+    using Base::tx_;
+    using Base::tx_head_;
+    using Base::tx_len_;
+    using Base::tx_queued_total_;
+    using Base::tx_sent_total_;
+    using Base::subs_;
+    using Base::out_;
+    using Base::out_count_;
+    using Base::arena_;
+    using Base::arena_used_;
+    using Base::inbound_;
+    using Base::inbound_count_;
+
     static constexpr std::size_t kAckReserve = 4; // room for PUBACK/PUBREC/PUBREL/PUBCOMP
     static_assert(Config::tx_buffer_size >= 16, "tx buffer too small for control packets");
     static_assert(Config::rx_buffer_size >= 5, "rx buffer must hold a fixed header");
     static_assert(Config::max_topic_length <= 65535, "topics are at most 65535 bytes (1.5.3)");
-
-    enum class SubState : std::uint8_t {
-        free,
-        pending_subscribe,   ///< SUBSCRIBE to be (re)sent when the queue has room
-        awaiting_suback,
-        active,
-        refused,             ///< reported then freed
-        pending_unsubscribe, ///< UNSUBSCRIBE to be resent after reconnect
-        awaiting_unsuback,
-        expired,             ///< timed out; waits for the late ack (or reconnect) to free the id
-        gone,                ///< unsubscribed; reported then freed
-    };
-
-    struct Subscription {
-        std::array<char, Config::max_topic_length> buf{};
-        std::uint16_t len = 0;
-        QoS requested{};
-        QoS granted{};
-        SubState state = SubState::free;
-        EventKind report = EventKind::none;
-        PacketId packet_id = 0;
-        std::uint8_t index = 0;
-        Time deadline{};
-        std::uint32_t serial = 0;
-        Handler handler;
-
-        std::string_view filter() const noexcept { return {buf.data(), len}; }
-        void set_filter(std::string_view f) noexcept {
-            std::memcpy(buf.data(), f.data(), f.size());
-            len = static_cast<std::uint16_t>(f.size());
-        }
-        bool dispatchable() const noexcept {
-            return state == SubState::pending_subscribe || state == SubState::awaiting_suback ||
-                   state == SubState::active || state == SubState::pending_unsubscribe ||
-                   state == SubState::awaiting_unsuback;
-        }
-    };
-
-    enum class Stage : std::uint8_t { await_puback, await_pubrec, await_pubcomp };
-    struct Outbound {
-        PacketId id = 0;
-        Stage stage = Stage::await_puback;
-        bool needs_send = false; ///< PUBLISH (or PUBREL in await_pubcomp) to be (re)sent
-        bool attempted = false;  ///< some byte reached the transport: a resend carries DUP=1 (3.3.1.1)
-        std::uint64_t queued_at = 0; ///< tx stream position of its first byte, when queued
-        std::uint32_t offset = 0; ///< encoded PUBLISH in arena_ (length 0 once PUBREC came)
-        std::uint32_t length = 0;
-    };
 
     // ------------------------------------------------------------ output queue
 
@@ -897,35 +981,6 @@ private:
     // ------------------------------------------------------------ state
 
     [[no_unique_address]] Tracer tracer_;
-    State state_ = State::disconnected;
-    bool holding_frame_ = false;
-    bool ping_outstanding_ = false;
-    bool clean_session_ = true; ///< CleanSession flag of the CONNECT in progress
-    bool pending_disconnect_event_ = false;
-    PacketId next_id_ = 1;
-    std::uint32_t next_serial_ = 1;
-    Time keepalive_{0};
-    Time connack_deadline_{};
-    Time last_rx_{};
-    Time last_tx_{};
-    Time ping_sent_{};
-    Time last_now_{};
-
-    std::array<std::byte, Config::rx_buffer_size> rx_{};
-    Framer framer_{std::span<std::byte>(rx_)};
-    std::array<std::byte, Config::tx_buffer_size> tx_{};
-    std::size_t tx_head_ = 0;
-    std::size_t tx_len_ = 0;
-    std::uint64_t tx_queued_total_ = 0; ///< bytes ever queued (stream position)
-    std::uint64_t tx_sent_total_ = 0;   ///< bytes ever accepted by the transport
-
-    std::array<Subscription, Config::max_subscriptions> subs_{};
-    std::array<Outbound, Config::max_in_flight> out_{};
-    std::size_t out_count_ = 0;
-    std::array<std::byte, Config::in_flight_arena_size> arena_{};
-    std::size_t arena_used_ = 0;
-    std::array<PacketId, Config::max_inbound_qos2> inbound_{};
-    std::size_t inbound_count_ = 0;
 };
 
 } // namespace alimqtt

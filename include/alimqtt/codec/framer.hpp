@@ -36,6 +36,8 @@ struct FrameEvent {
 /// The storage should hold at least 5 bytes (the longest fixed header).
 class Framer {
 public:
+    /// A Framer without storage (every frame is oversize); assign a real one.
+    constexpr Framer() noexcept = default;
     /// Uses `storage` for buffering; it must outlive the Framer.
     constexpr explicit Framer(std::span<std::byte> storage) noexcept : buf_(storage) {}
 
