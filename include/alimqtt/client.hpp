@@ -138,7 +138,7 @@ public:
             deliver(session_.connection_lost(Error::connack_timeout));
             return Error::connack_timeout;
         }
-        if (result.ok() && !stashed_) stashed_ = flush(); // resends queued by the CONNACK
+        if (result.ok() && !stashed_) stash(flush()); // resends queued by the CONNACK
         return result;
     }
 
@@ -233,7 +233,7 @@ public:
             });
             !s)
             return s.error();
-        if (in_handler_ == 0 && !stashed_) stashed_ = flush(); // on the wire now; a failure shows in the next poll
+        if (in_handler_ == 0 && !stashed_) stash(flush()); // on the wire now; a failure shows in the next poll
         if (!opt.wait_for_ack || opt.qos == QoS::at_most_once) return id;
         const PacketId pid = *id;
         Status pumped;
@@ -374,8 +374,7 @@ private:
     /// The single receive path: flush, timers and buffered input, then reads.
     /// Returns (and delivers) at most one event.
     Event step() noexcept {
-        Event e = stashed_;
-        stashed_ = Event{};
+        Event e = take_stashed();
         if (!e) e = flush();
         if (!e) e = session_.next_event(session_now());
         while (!e) { // read until an event or nothing more is available now
@@ -399,14 +398,25 @@ private:
         if (e.kind == EventKind::disconnected) close_transport();
     }
 
+    /// Keeps `e`, the result of flush() (none or `disconnected`), for the next step().
+    void stash(const Event& e) noexcept {
+        stashed_ = static_cast<bool>(e);
+        stashed_error_ = e.error;
+    }
+    /// The stashed event (none if there is none); forgets it.
+    Event take_stashed() noexcept {
+        if (!stashed_) return {};
+        stashed_ = false;
+        return Event{EventKind::disconnected, stashed_error_};
+    }
+
     /// A `disconnected` event stashed by publish() (its send failed) belongs to
     /// the connection that is over. When the application connects again before
     /// polling, tell the observer now, but without closing the transport: it
     /// is the new connection, and the old event must not end it or fail it.
     void report_stale_disconnect() noexcept {
-        if (stashed_.kind != EventKind::disconnected) return;
-        const Event e = stashed_;
-        stashed_ = Event{};
+        if (!stashed_) return;
+        const Event e = take_stashed();
         ++in_handler_;
         if (event_handler_) event_handler_(e);
         --in_handler_;
@@ -494,7 +504,10 @@ private:
     EventHandler event_handler_;
     int io_error_ = 0;
     int in_handler_ = 0;
-    Event stashed_; ///< an event found outside step(), returned by the next one
+    /// A `disconnected` event found outside step() (a failed flush), returned
+    /// by the next one; only its reason is kept.
+    bool stashed_ = false;
+    Error stashed_error_{}; ///< the stashed event's reason
 };
 
 } // namespace alimqtt
