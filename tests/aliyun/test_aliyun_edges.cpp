@@ -2,10 +2,12 @@
 // refuse, escapes decoded into too-small storage, iterators over bad text,
 // and the length limits and bad inputs of the topic, endpoint, signer,
 // Alink and NTP helpers.
+#include <charconv>
 #include <cstdint>
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "alimqtt/aliyun.hpp"
 #include "catch.hpp"
@@ -349,6 +351,39 @@ TEST_CASE("a clientId with an empty or unterminated parameter block expects TLS"
     CHECK(client_id_expects_tls(rt("id|signmethod=hmacsha1")));
     CHECK_FALSE(client_id_expects_tls(rt("id|signmethod=hmacsha1,securemode=3")));
     CHECK(client_id_expects_tls(rt("id|securemode=2|securemode=3")));
+}
+
+TEST_CASE("64-bit numbers are written in decimal exactly as std::to_chars writes them") {
+    // append_decimal and the Alink integer writer divide by 10 with shifts
+    // and adds (no 64-bit division on a Cortex-M0+); std::to_chars is the oracle.
+    std::vector<std::uint64_t> values = {0, 1, 9, 10, 11, 19, 20, 99, 100, 4294967295u, 4294967296u,
+                                         9223372036854775807ULL, 9223372036854775808ULL, 18446744073709551615ULL};
+    for (std::uint64_t p = 1; p <= 1000000000000000000ULL; p *= 10)
+        for (std::uint64_t q : {p - 1, p, p + 1, 2 * p - 1, 5 * p, 10 * p - 1}) values.push_back(q);
+    std::uint64_t x = 0x9E3779B97F4A7C15ULL; // xorshift64: spread over every magnitude
+    for (int i = 0; i < 20000; ++i) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        values.push_back(x >> (i % 64));
+    }
+    for (std::uint64_t v : values) {
+        char want[24];
+        const auto end = std::to_chars(want, want + sizeof want, v).ptr;
+        FixedString<20> s;
+        REQUIRE(s.append_decimal(v));
+        REQUIRE(s.view() == std::string_view(want, static_cast<std::size_t>(end - want)));
+
+        const auto as_signed = static_cast<std::int64_t>(v);
+        char want_signed[24];
+        const auto end_signed = std::to_chars(want_signed, want_signed + sizeof want_signed, as_signed).ptr;
+        char buf[160];
+        const auto text = AlinkRequestWriter(buf, 1).add_int("n", as_signed).finish();
+        REQUIRE(text.ok());
+        const std::string expected =
+            "\"n\":" + std::string(want_signed, static_cast<std::size_t>(end_signed - want_signed)) + "}";
+        REQUIRE(text->find(expected) != std::string_view::npos);
+    }
 }
 
 TEST_CASE("FixedString refuses decimal digits that do not fit and changes nothing") {

@@ -54,11 +54,10 @@ public:
     constexpr void integer(std::int64_t v) noexcept {
         char digits[20]{};
         std::size_t n = 0;
-        // Work on the negative magnitude: -2^63 has no positive twin.
-        std::int64_t x = v < 0 ? v : -v;
+        // The magnitude as unsigned: -2^63 has no positive int64 twin.
+        std::uint64_t x = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
         do {
-            digits[n++] = static_cast<char>('0' - x % 10);
-            x /= 10;
+            digits[n++] = static_cast<char>('0' + divmod10(x));
         } while (x != 0);
         if (v < 0) ch('-');
         while (n != 0) ch(digits[--n]);

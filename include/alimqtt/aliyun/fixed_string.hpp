@@ -4,9 +4,32 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <string_view>
 
 namespace alimqtt::aliyun {
+
+namespace detail {
+/// Divides `v` by 10 in place and returns the remainder, without a 64-bit
+/// division: on a Cortex-M0+ that links about 1 KB of libgcc helpers.
+/// Shifts and adds estimate v / 10 from below (Hacker's Delight, divu10);
+/// one correction step makes it exact for every 64-bit value.
+constexpr unsigned divmod10(std::uint64_t& v) noexcept {
+    std::uint64_t q = (v >> 1) + (v >> 2);
+    q += q >> 4;
+    q += q >> 8;
+    q += q >> 16;
+    q += q >> 32;
+    q >>= 3;
+    std::uint64_t r = v - ((q << 2) + q) * 2; // v - 10q, in [0, 19]
+    if (r > 9) {
+        ++q;
+        r -= 10;
+    }
+    v = q;
+    return static_cast<unsigned>(r);
+}
+} // namespace detail
 
 /// A string of at most N chars stored inline (plus a terminating NUL so that
 /// c_str() can be handed to C APIs). Appends that do not fit fail as a whole.
@@ -46,10 +69,10 @@ public:
     [[nodiscard]] constexpr bool append_decimal(unsigned long long v) noexcept {
         char digits[20]{};
         std::size_t n = 0;
+        std::uint64_t rest = v;
         do {
-            digits[n++] = static_cast<char>('0' + v % 10);
-            v /= 10;
-        } while (v != 0);
+            digits[n++] = static_cast<char>('0' + detail::divmod10(rest));
+        } while (rest != 0);
         if (n > N - size_) return false;
         while (n != 0) data_[size_++] = digits[--n];
         data_[size_] = '\0';

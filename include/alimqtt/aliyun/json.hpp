@@ -363,11 +363,16 @@ public:
         // Accumulate as a negative number: -2^63 is representable, 2^63 is not.
         std::int64_t v = 0;
         constexpr std::int64_t min = -9223372036854775807LL - 1;
+        // v * 10 - d >= min exactly when v >= (min + d) / 10, which is
+        // min / 10 for d <= 8 and min / 10 + 1 for d == 9 (constants: no
+        // run-time 64-bit division, which a Cortex-M0+ does in libgcc).
+        constexpr std::int64_t low = min / 10;
+        static_assert((min + 8) / 10 == low && (min + 9) / 10 == low + 1);
         for (; i < raw_.size(); ++i) {
             const char c = raw_[i];
             if (!detail::is_digit(c)) return Error::json_wrong_type;
             const int d = c - '0';
-            if (v < (min + d) / 10) return Error::json_wrong_type;
+            if (v < (d == 9 ? low + 1 : low)) return Error::json_wrong_type;
             v = v * 10 - d;
         }
         if (!negative) {
