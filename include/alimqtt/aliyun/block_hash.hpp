@@ -21,12 +21,22 @@ public:
     static constexpr std::size_t digest_size = DigestSize;
     using Digest = std::array<std::uint8_t, DigestSize>;
 
+    // At run time every input is fed as uint8_t (one copy of feed() in the
+    // firmware); only constant evaluation, which cannot reinterpret
+    // pointers, uses the per-type feed().
+
     /// Feeds text.
-    constexpr void update(std::string_view s) noexcept { feed(s.data(), s.size()); }
+    constexpr void update(std::string_view s) noexcept {
+        if (std::is_constant_evaluated()) feed(s.data(), s.size());
+        else feed(reinterpret_cast<const std::uint8_t*>(s.data()), s.size());
+    }
     /// Feeds raw bytes.
     constexpr void update(std::span<const std::uint8_t> b) noexcept { feed(b.data(), b.size()); }
     /// Feeds raw bytes.
-    constexpr void update(std::span<const std::byte> b) noexcept { feed(b.data(), b.size()); }
+    constexpr void update(std::span<const std::byte> b) noexcept {
+        if (std::is_constant_evaluated()) feed(b.data(), b.size());
+        else feed(reinterpret_cast<const std::uint8_t*>(b.data()), b.size());
+    }
 
     /// Pads, returns the digest and resets the object for a new message.
     constexpr Digest final() noexcept {

@@ -94,8 +94,12 @@ struct Credentials {
 };
 
 namespace detail {
+/// True when `s` holds any of `chars` (a byte loop: find_first_of links memchr).
 constexpr bool contains_any(std::string_view s, std::string_view chars) noexcept {
-    return s.find_first_of(chars) != std::string_view::npos;
+    for (char c : s)
+        for (char x : chars)
+            if (c == x) return true;
+    return false;
 }
 
 template <class Mac>
