@@ -95,6 +95,7 @@ enum class Error : std::uint8_t {
     dynreg_refused,              ///< dynamic registration: the platform refused the CONNECT (product secret, names, or registration not enabled)
     dynreg_timeout,              ///< dynamic registration: no reply on /ext/register or /ext/regnwl before the deadline
     dynreg_malformed_reply,      ///< dynamic registration: the reply is not JSON or lacks deviceSecret / clientId and deviceToken
+    json_invalid_utf8,           ///< a JSON string holds bytes that are not well-formed UTF-8 (RFC 8259 8.1)
 };
 
 /// Human-readable name of an error, stable for logs.
@@ -175,6 +176,7 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::dynreg_refused: return "dynamic registration refused by the platform (check ProductKey, DeviceName, ProductSecret and that dynamic registration is on)";
     case Error::dynreg_timeout: return "dynamic registration: no reply from the platform before the deadline";
     case Error::dynreg_malformed_reply: return "dynamic registration: the platform's reply is malformed or incomplete";
+    case Error::json_invalid_utf8: return "JSON string is not valid UTF-8";
     }
     return "unknown error";
 }

@@ -108,6 +108,65 @@ TEST_CASE("Malformed JSON is reported as json_syntax, never a crash") {
     }
 }
 
+namespace {
+/// `{"a":"<bytes>"}`: the bytes raw inside a JSON string.
+std::string in_string(std::string_view bytes) { return R"({"a":")" + std::string(bytes) + R"("})"; }
+} // namespace
+
+TEST_CASE("Well-formed UTF-8 inside strings is accepted and decodes to the same bytes") {
+    // U+00E9, U+4E2D, U+1F600, U+FFFF and U+10FFFF, the last code point.
+    for (std::string_view ok : {"\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80", "\xEF\xBF\xBF", "\xF4\x8F\xBF\xBF",
+                                "caf\xC3\xA9 \xE4\xB8\xAD\\n"}) {
+        INFO(ok);
+        const std::string text_of_doc = in_string(ok); // the values are views into it
+        const auto doc = json::parse(text_of_doc);
+        REQUIRE(doc.ok());
+        const auto text = doc->find("a")->as_string();
+        REQUIRE(text.ok());
+        CHECK(text->raw() == ok);
+    }
+    const std::string zhong = in_string("\xE4\xB8\xAD");
+    const auto doc = json::parse(zhong);
+    CHECK(doc->find("a")->as_string()->decode<8>()->view() == "\xE4\xB8\xAD");
+}
+
+TEST_CASE("Ill-formed UTF-8 inside a string is json_invalid_utf8: overlongs, surrogates, cut sequences") {
+    // RFC 8259 8.1: JSON text is UTF-8. Python's strict decoder refuses every
+    // one of these too: python3 -c "b'\xed\xa0\x80'.decode('utf-8')" raises.
+    for (std::string_view bad : {
+             "\xC0\xAF",                 // '/' as an overlong 2-byte form
+             "\xC1\xBF",                 // overlong 2-byte form
+             "\xC0\x80",                 // U+0000 smuggled in as an overlong
+             "\xE0\x80\xAF",             // overlong 3-byte form
+             "\xF0\x80\x80\xAF",         // overlong 4-byte form
+             "\xED\xA0\x80",             // U+D800, a surrogate encoded in UTF-8
+             "\xED\xBF\xBF",             // U+DFFF
+             "\xED\xA0\xBD\xED\xB8\x80", // a surrogate pair encoded as two 3-byte forms (CESU-8)
+             "\xC3",                     // cut: 2-byte lead, then the closing quote
+             "\xE4\xB8",                 // cut 3-byte sequence
+             "\xF0\x9F\x98",             // cut 4-byte sequence
+             "\xC3\\n",                  // cut by an escape
+             "\x80", "\xBF",             // stray continuation bytes
+             "\xFE", "\xFF",             // bytes that never occur in UTF-8
+             "\xF4\x90\x80\x80",         // U+110000, above the last code point
+             "\xF5\x80\x80\x80",         // lead byte above F4
+             "ok \xE9 latin-1",          // Latin-1, not UTF-8
+         }) {
+        INFO(bad);
+        CHECK(json::parse(in_string(bad)).error() == Error::json_invalid_utf8);
+    }
+    // Member names are strings too, and the console path reports it by name.
+    CHECK(json::parse("{\"\xC0\xAF\":1}").error() == Error::json_invalid_utf8);
+    CHECK(parse_console_json("{\"clientId\":\"c\xED\xA0\x80\",\"username\":\"u\",\"mqttHostUrl\":\"h\","
+                             "\"passwd\":\"p\",\"port\":1883}")
+              .error() == Error::json_invalid_utf8);
+    // Outside strings any byte above 0x7F is still plain bad syntax, and a
+    // string cut by the end of the text is unterminated.
+    CHECK(json::parse("{\"a\":\xC3\xA9}").error() == Error::json_syntax);
+    CHECK(json::parse("{\"a\":\"\xE4").error() == Error::json_syntax);
+    CHECK(to_string(Error::json_invalid_utf8) == "JSON string is not valid UTF-8");
+}
+
 TEST_CASE("Nesting deeper than the limit is refused without recursion") {
     std::string deep = R"({"a":)" + std::string(json::max_depth, '[') + std::string(json::max_depth, ']') + "}";
     CHECK(parse_console_json(deep).error() == Error::json_too_deep);

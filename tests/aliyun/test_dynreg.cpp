@@ -390,7 +390,9 @@ TEST_CASE("malformed JSON and missing fields in the reply are dynreg_malformed_r
                                Error::json_missing_field},
                           Case{DynregFlow::whitelist_free, "/ext/regnwl", R"({"clientId":"c"})",
                                Error::json_missing_field},
-                          Case{DynregFlow::whitelist_free, "/ext/regnwl", "not json", Error::json_syntax}}) {
+                          Case{DynregFlow::whitelist_free, "/ext/regnwl", "not json", Error::json_syntax},
+                          Case{DynregFlow::preregistered, "/ext/register", "{\"deviceSecret\":\"s\xC0\xAF\"}",
+                               Error::json_invalid_utf8}}) {
         Rig<> r;
         r.transport.play(concat({connack(false, 0), publish(k.topic, k.payload)}));
         DynregDiagnostics diag;

@@ -114,6 +114,7 @@ constexpr Named all_errors[] = {
     {Error::dynreg_refused, "registration refused"},
     {Error::dynreg_timeout, "no reply"},
     {Error::dynreg_malformed_reply, "malformed"},
+    {Error::json_invalid_utf8, "UTF-8"},
 };
 
 } // namespace

@@ -176,6 +176,9 @@ ADVICE = {
                        "动态注册：截止时间前没有收到 /ext/register 或 /ext/regnwl 的回复", "确认注册方式（register / regnwl）与产品设置一致、连接使用 TLS，然后换一个新的 random 重试。"),
     "dynreg_malformed_reply": ("`DynregDiagnostics::detail` says what was wrong (JSON syntax, missing deviceSecret / clientId / deviceToken, too long). Nothing was stored; retry.",
                                "动态注册：平台回复不是 JSON 或缺少 deviceSecret / clientId、deviceToken", "`DynregDiagnostics::detail` 说明具体原因（JSON 语法、缺字段、过长）。没有保存任何内容，重试即可。"),
+    "json_invalid_utf8": ("The JSON text is not UTF-8 (RFC 8259 requires it): save or send it as UTF-8, not GBK or Latin-1. A message from the platform with such bytes is treated as malformed JSON.",
+                          "JSON 字符串里有不合法的 UTF-8 字节（RFC 8259 8.1）",
+                          "JSON 文本必须是 UTF-8（RFC 8259 的要求）：请以 UTF-8 而不是 GBK、Latin-1 保存或发送。平台发来的消息若含这种字节，按格式错误的 JSON 处理。"),
 }
 
 SECTION_TITLES = {

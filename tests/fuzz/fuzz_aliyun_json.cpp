@@ -14,6 +14,7 @@
 #include "alimqtt/aliyun/json.hpp"
 #include "alimqtt/aliyun/ntp.hpp"
 #include "alimqtt/aliyun/thing.hpp"
+#include "alimqtt/codec/utf8.hpp"
 
 namespace {
 namespace json = alimqtt::aliyun::json;
@@ -27,6 +28,7 @@ void walk(const json::Value& v, int depth) {
     case json::Kind::object:
         for (const json::Member& m : v.members()) {
             (void)m.name.decode_into(buf);
+            if (!alimqtt::validate_utf8(m.name.raw())) std::abort(); // parse() checked the UTF-8 (RFC 8259 8.1)
             if (!m.name.equals(m.name.raw()) && m.name.is_plain()) std::abort();
             walk(m.value, depth + 1);
         }
@@ -37,6 +39,8 @@ void walk(const json::Value& v, int depth) {
     case json::Kind::string: {
         const auto s = v.as_string();
         if (!s) std::abort();
+        // Raw text holds no U+0000 (a control character) and parse() checked its UTF-8.
+        if (!alimqtt::validate_utf8(s->raw())) std::abort();
         const auto d = s->decode_into(buf);
         // A checked string decodes unless the buffer is too small.
         if (!d && d.error() != alimqtt::Error::buffer_too_small) std::abort();

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "alimqtt/aliyun/fixed_string.hpp"
+#include "alimqtt/codec/utf8.hpp"
 #include "alimqtt/error.hpp"
 
 namespace alimqtt::aliyun::json {
@@ -50,13 +51,24 @@ constexpr long read_u4(std::string_view t, std::size_t i) noexcept {
 /// Scans a string whose opening quote is at t[i]; returns the index just
 /// past the closing quote. RFC 8259 section 7: no raw control characters,
 /// only the listed escapes; \u surrogates must come as a proper pair.
+/// Section 8.1: the text is UTF-8, so raw bytes 0x80 and up must form
+/// well-formed UTF-8 (no overlongs, no encoded surrogates, nothing above
+/// U+10FFFF, no cut sequence): json_invalid_utf8 otherwise.
 constexpr Result<std::size_t> scan_string(std::string_view t, std::size_t i) noexcept {
     ++i; // opening quote
+    const std::size_t first = i;
+    bool non_ascii = false;
     while (i < t.size()) {
         const char c = t[i];
-        if (c == '"') return i + 1;
+        if (c == '"') {
+            // Escapes are ASCII and raw U+0000 is a control character refused
+            // above, so the only failure left is ill-formed UTF-8.
+            if (non_ascii && !alimqtt::validate_utf8(t.substr(first, i - first))) return Error::json_invalid_utf8;
+            return i + 1;
+        }
         if (static_cast<unsigned char>(c) < 0x20) return Error::json_syntax;
         if (c != '\\') {
+            non_ascii = non_ascii || static_cast<unsigned char>(c) >= 0x80;
             ++i;
             continue;
         }
