@@ -63,7 +63,8 @@ constexpr Result<std::size_t> scan_string(std::string_view t, std::size_t i) noe
         if (c == '"') {
             // Escapes are ASCII and raw U+0000 is a control character refused
             // above, so the only failure left is ill-formed UTF-8.
-            if (non_ascii && !alimqtt::validate_utf8(t.substr(first, i - first))) return Error::json_invalid_utf8;
+            if (non_ascii && !alimqtt::validate_utf8(aliyun::detail::slice(t, first, i - first)))
+                return Error::json_invalid_utf8;
             return i + 1;
         }
         if (static_cast<unsigned char>(c) < 0x20) return Error::json_syntax;
