@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "poll_events.hpp"
 
 using namespace alimqtt;
 using namespace alimqtt::test;
@@ -37,13 +38,7 @@ TEST_CASE("a repeated PUBREC is answered with PUBREL again and PUBCOMP still com
     h.drain();
     CHECK(h.client.session().in_flight(1));
     h.transport.play(pubcomp(1));
-    std::vector<Event> events;
-    for (;;) {
-        auto e = h.client.poll();
-        REQUIRE(e.ok());
-        if (!*e) break;
-        events.push_back(*e);
-    }
+    const std::vector<Event> events = poll_until_idle(h.client);
     REQUIRE(events.size() == 1);
     CHECK(events[0].kind == EventKind::published);
     CHECK(events[0].packet_id == 1);

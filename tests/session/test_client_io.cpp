@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "poll_events.hpp"
 
 using namespace alimqtt;
 using namespace alimqtt::test;
@@ -169,13 +170,7 @@ TEST_CASE("an oversize incoming packet is reported and skipped without corruptin
         h.transport.clear_sent();
         const std::string big(300, 'B');
         h.transport.play(concat({publish("big", big, 1, 5), publish("small", "ok", 1, 6)}));
-        std::vector<Event> events;
-        for (;;) {
-            auto e = h.client.poll();
-            REQUIRE(e.ok());
-            if (!*e) break;
-            events.push_back(*e);
-        }
+        const std::vector<Event> events = poll_until_idle(h.client);
         REQUIRE(events.size() == 2);
         CHECK(events[0].kind == EventKind::oversize_packet);
         CHECK(events[0].error == Error::packet_too_large);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "harness.hpp"
+#include "poll_events.hpp"
 
 using namespace alimqtt;
 using namespace alimqtt::test;
@@ -246,13 +247,7 @@ TEST_CASE("start_subscribe reports the outcome as poll() events") {
     auto id = h.client.start_subscribe(filters, [](const Publish&) {});
     REQUIRE(id.ok());
     h.transport.play(suback(*id, {0x01, 0x80}));
-    std::vector<Event> got;
-    for (;;) {
-        auto e = h.client.poll();
-        REQUIRE(e.ok());
-        if (!*e) break;
-        got.push_back(*e);
-    }
+    const std::vector<Event> got = poll_until_idle(h.client);
     REQUIRE(got.size() == 2);
     CHECK(got[0].kind == EventKind::subscribed);
     CHECK(got[0].filter == "p/1");
