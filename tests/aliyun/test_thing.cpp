@@ -12,6 +12,7 @@
 #include "catch.hpp"
 #include "fake_clock.hpp"
 #include "mqtt_bytes.hpp"
+#include "poll_events.hpp"
 #include "scripted_transport.hpp"
 
 using namespace alimqtt;
@@ -87,12 +88,15 @@ struct Rig {
         REQUIRE(thing.start().ok());
         transport.clear_sent();
     }
-    void drain() {
-        for (;;) {
-            auto e = client.poll();
-            REQUIRE(e.ok());
-            if (!*e) return;
-        }
+    void drain() { (void)poll_until_idle(client); }
+    /// Delivers `payload` on `topic`, pumps until idle, and returns the one
+    /// PUBLISH the device sent in answer (the test stops unless exactly one).
+    SentPublish only_reply_to(std::string_view topic, std::string_view payload, unsigned qos = 0, unsigned id = 0) {
+        transport.play(publish(topic, payload, qos, id));
+        drain();
+        const auto pubs = sent_publishes(transport);
+        REQUIRE(pubs.size() == 1);
+        return pubs[0];
     }
 };
 
@@ -285,28 +289,23 @@ TEST_CASE("the seed property set gets a set_reply with the same id and the handl
         return 200;
     });
     r.start();
-    r.transport.play(publish(set_topic,
-                             R"({"method":"thing.service.property.set","id":"1024580116","params":{"PowerSwitch_1":0},"version":"1.0.0"})"));
-    r.drain();
+    const SentPublish reply = r.only_reply_to(
+        set_topic, R"({"method":"thing.service.property.set","id":"1024580116","params":{"PowerSwitch_1":0},"version":"1.0.0"})");
     CHECK(got.method == "thing.service.property.set");
     CHECK(got.power == 0);
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].qos == 0);
-    CHECK(pubs[0].topic == set_reply_topic);
-    CHECK(pubs[0].payload == R"({"code":200,"data":{},"id":"1024580116","message":"success","version":"1.0"})");
+    CHECK(reply.qos == 0);
+    CHECK(reply.topic == set_reply_topic);
+    CHECK(reply.payload == R"({"code":200,"data":{},"id":"1024580116","message":"success","version":"1.0"})");
 }
 
 TEST_CASE("a property set handler's error code is sent back in the set_reply") {
     Rig r;
     r.thing.on_property_set([](const AlinkMessage&) { return 9201; });
     r.start();
-    r.transport.play(publish(set_topic, R"({"method":"thing.service.property.set","id":"77","params":{"X":1}})", 1, 5));
-    r.drain();
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].topic == set_reply_topic);
-    CHECK(pubs[0].payload == R"({"code":9201,"data":{},"id":"77","message":"failed","version":"1.0"})");
+    const SentPublish reply =
+        r.only_reply_to(set_topic, R"({"method":"thing.service.property.set","id":"77","params":{"X":1}})", 1, 5);
+    CHECK(reply.topic == set_reply_topic);
+    CHECK(reply.payload == R"({"code":9201,"data":{},"id":"77","message":"failed","version":"1.0"})");
 }
 
 TEST_CASE("a malformed property set is counted and gets no reply") {
@@ -629,18 +628,15 @@ TEST_CASE("a service call reaches the handler and its code and output become the
         return 200;
     });
     r.start();
-    r.transport.play(publish(reboot_topic,
-                             R"({"id":"4242","version":"1.0","params":{"delay":5},"method":"thing.service.Reboot"})", 1, 9));
-    r.drain();
+    const SentPublish reply = r.only_reply_to(
+        reboot_topic, R"({"id":"4242","version":"1.0","params":{"delay":5},"method":"thing.service.Reboot"})", 1, 9);
     CHECK(seen.calls == 1);
     CHECK(seen.service == "Reboot");
     CHECK(seen.method == "thing.service.Reboot");
     CHECK(seen.delay == 5);
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].qos == 0);
-    CHECK(pubs[0].topic == reboot_reply_topic);
-    CHECK(pubs[0].payload ==
+    CHECK(reply.qos == 0);
+    CHECK(reply.topic == reboot_reply_topic);
+    CHECK(reply.payload ==
           R"({"id":"4242","version":"1.0","data":{"accepted":1,"note":"in \"5\" s"},"code":200,"message":"success"})");
 }
 
@@ -651,35 +647,25 @@ TEST_CASE("a service handler's error code and message go back in the _reply") {
         return 429;
     });
     r.start();
-    r.transport.play(publish(reboot_topic, R"({"id":"8","params":{}})"));
-    r.drain();
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].payload == R"({"id":"8","version":"1.0","data":{},"code":429,"message":"busy"})");
+    CHECK(r.only_reply_to(reboot_topic, R"({"id":"8","params":{}})").payload ==
+          R"({"id":"8","version":"1.0","data":{},"code":429,"message":"busy"})");
 }
 
 TEST_CASE("a non-200 code without a message says failed") {
     Rig r;
     r.thing.on_service([](std::string_view, const AlinkMessage&, AlinkReplyWriter&) { return 500; });
     r.start();
-    r.transport.play(publish(reboot_topic, R"({"id":"9","params":{}})"));
-    r.drain();
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].payload == R"({"id":"9","version":"1.0","data":{},"code":500,"message":"failed"})");
+    CHECK(r.only_reply_to(reboot_topic, R"({"id":"9","params":{}})").payload ==
+          R"({"id":"9","version":"1.0","data":{},"code":500,"message":"failed"})");
 }
 
 TEST_CASE("a service call with no handler installed is answered 404 and counted") {
     Rig r;
     r.start();
-    r.transport.play(publish(reboot_topic, R"({"id":"10","params":{},"method":"thing.service.Reboot"})"));
-    r.drain();
+    const SentPublish reply = r.only_reply_to(reboot_topic, R"({"id":"10","params":{},"method":"thing.service.Reboot"})");
     CHECK(r.thing.stats().unknown_services == 1);
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].topic == reboot_reply_topic);
-    CHECK(pubs[0].payload ==
-          R"({"id":"10","version":"1.0","data":{},"code":404,"message":"no handler for this service"})");
+    CHECK(reply.topic == reboot_reply_topic);
+    CHECK(reply.payload == R"({"id":"10","version":"1.0","data":{},"code":404,"message":"no handler for this service"})");
 }
 
 TEST_CASE("a service handler whose output is bad JSON or too big gets a 500 reply without data") {
@@ -747,23 +733,17 @@ TEST_CASE("a malformed property set with an id gets a 460 set_reply") {
     int calls = 0;
     r.thing.on_property_set([&calls](const AlinkMessage&) { return ++calls, 200; });
     r.start();
-    r.transport.play(publish(set_topic, R"({"id":"16","params":"PowerSwitch_1=1"})"));
-    r.drain();
+    const SentPublish reply = r.only_reply_to(set_topic, R"({"id":"16","params":"PowerSwitch_1=1"})");
     CHECK(calls == 0);
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].topic == set_reply_topic);
-    CHECK(pubs[0].payload == R"({"code":460,"data":{},"id":"16","message":"request parameter error","version":"1.0"})");
+    CHECK(reply.topic == set_reply_topic);
+    CHECK(reply.payload == R"({"code":460,"data":{},"id":"16","message":"request parameter error","version":"1.0"})");
 }
 
 TEST_CASE("a property set without a handler is acknowledged with 200") {
     Rig r;
     r.start();
-    r.transport.play(publish(set_topic, R"({"id":"17","params":{"X":1}})"));
-    r.drain();
-    const auto pubs = sent_publishes(r.transport);
-    REQUIRE(pubs.size() == 1);
-    CHECK(pubs[0].payload == R"({"code":200,"data":{},"id":"17","message":"success","version":"1.0"})");
+    CHECK(r.only_reply_to(set_topic, R"({"id":"17","params":{"X":1}})").payload ==
+          R"({"code":200,"data":{},"id":"17","message":"success","version":"1.0"})");
 }
 
 TEST_CASE("a service id whose _reply topic would pass 128 characters, or an empty one, counts a send failure") {
