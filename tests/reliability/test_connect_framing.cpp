@@ -45,24 +45,18 @@ TEST_CASE("CONNACK with session-present on a clean session is a protocol error, 
     connect_refused_scenario(connack(true, 0), Error::protocol_error);
 }
 
-TEST_CASE("CONNACK code 1 is reported as refused_protocol_version") {
-    connect_refused_scenario(connack(false, 1), Error::refused_protocol_version);
-}
-
-TEST_CASE("CONNACK code 2 is reported as refused_identifier_rejected") {
-    connect_refused_scenario(connack(false, 2), Error::refused_identifier_rejected);
-}
-
-TEST_CASE("CONNACK code 3 is reported as refused_server_unavailable") {
-    connect_refused_scenario(connack(false, 3), Error::refused_server_unavailable);
-}
-
-TEST_CASE("CONNACK code 4 is reported as refused_bad_credentials") {
-    connect_refused_scenario(connack(false, 4), Error::refused_bad_credentials);
-}
-
-TEST_CASE("CONNACK code 5 is reported as refused_not_authorized") {
-    connect_refused_scenario(connack(false, 5), Error::refused_not_authorized);
+TEST_CASE("CONNACK codes 1 to 5 are reported as their own refused_* error") {
+    // 3.2.2.3, Table 3.1: one named Error per return code.
+    struct Refusal {
+        std::uint8_t code;
+        Error expected;
+    };
+    for (const Refusal& r : {Refusal{1, Error::refused_protocol_version}, Refusal{2, Error::refused_identifier_rejected},
+                             Refusal{3, Error::refused_server_unavailable}, Refusal{4, Error::refused_bad_credentials},
+                             Refusal{5, Error::refused_not_authorized}}) {
+        // A section each: every code gets its own broker and run, as its own test case did.
+        DYNAMIC_SECTION("CONNACK code " << int{r.code}) { connect_refused_scenario(connack(false, r.code), r.expected); }
+    }
 }
 
 TEST_CASE("CONNACK code 6 is reported as bad_connack_code") {
