@@ -246,27 +246,21 @@ rc, out = run_device(b, *register_args("--regnwl"))
 check("reply without deviceToken: exit 6 (JSON field missing)", rc == 6 and "(JSON field missing)" in out, out)
 
 
-def refuse(n, conn, broker):
-    conn.sendall(connack(4))
-    broker.rest(conn)
+def connack_then_rest(code):
+    """A broker script: CONNACK `code`, then nothing until the device leaves."""
+    def script(n, conn, broker):
+        conn.sendall(connack(code))
+        broker.rest(conn)
+    return script
 
 
-b = Broker(refuse)
-rc, out = run_device(b, *register_args())
-check("CONNACK 4: exit 3 naming the refusal",
-      rc == 3 and "registration refused: connection refused: bad user name or password (CONNACK 4)" in out, out)
-
-
-def silent(n, conn, broker):
-    conn.sendall(connack(0))
-    broker.rest(conn)
-
-
-b = Broker(silent)
-rc, out = run_device(b, *register_args())
-check("no reply: exit 7 after the 10 s deadline",
-      rc == 7 and "registration failed: dynamic registration: no reply from the platform before the deadline" in out,
-      out)
+for code, what, want_rc, want_text in (
+        (4, "CONNACK 4: exit 3 naming the refusal", 3,
+         "registration refused: connection refused: bad user name or password (CONNACK 4)"),
+        (0, "no reply: exit 7 after the 10 s deadline", 7,
+         "registration failed: dynamic registration: no reply from the platform before the deadline")):
+    rc, out = run_device(Broker(connack_then_rest(code)), *register_args())
+    check(what, rc == want_rc and want_text in out, out)
 
 for args, what in ((["--register", "--random", "1"], "--register without --product-secret"),
                    (["--regnwl", "--device-secret", "x"], "--regnwl without --register"),

@@ -32,39 +32,41 @@ payload_of() { grep -m1 -F "$2 " "$1" | cut -d' ' -f2-; }
 # json_field JSON NAME: one member of a JSON object (python3 as the parser).
 json_field() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
 
+# post_and_reply TAG CODE MESSAGE DEVICE_ARGS...: the device posts properties
+# (its output in $T/TAG.out), the cloud sees the post (in $T/TAG-cloud.out) and
+# answers the post_reply with CODE and MESSAGE. Sets POST (the payload the cloud
+# saw), ID (its id) and RC (the device's exit code).
+post_and_reply() {
+    local tag=$1 code=$2 message=$3 dev
+    shift 3
+    cloud_sub "$T/$tag-cloud.out" 1 "$SYS/thing/event/property/post"
+    device_bg "$T/$tag.out" "$@"
+    dev=$DEV
+    wait_for "$T/$tag-cloud.out" "^$SYS/thing/event/property/post " || exit 1
+    POST=$(payload_of "$T/$tag-cloud.out" "$SYS/thing/event/property/post")
+    ID=$(json_field "$POST" id)
+    cloud_pub "$SYS/thing/event/property/post_reply" \
+        "{\"code\":$code,\"data\":{},\"id\":\"$ID\",\"message\":\"$message\",\"version\":\"1.0\"}"
+    wait $dev
+    RC=$?
+    wait $SUB
+}
+
 # --- (a) property post, reply 200 ---------------------------------------------------------
-cloud_sub "$T/post.out" 1 "$SYS/thing/event/property/post"
-device_bg "$T/post200.out" --post-property PowerSwitch_1=1
-dev=$DEV
-wait_for "$T/post.out" "^$SYS/thing/event/property/post " || exit 1
-post=$(payload_of "$T/post.out" "$SYS/thing/event/property/post")
+post_and_reply post200 200 success --post-property PowerSwitch_1=1
 check "the post is the exact Alink JSON" \
-    test "$post" = '{"id":"1","version":"1.0","params":{"PowerSwitch_1":1},"method":"thing.event.property.post"}'
-id=$(json_field "$post" id)
-cloud_pub "$SYS/thing/event/property/post_reply" \
-    "{\"code\":200,\"data\":{},\"id\":\"$id\",\"message\":\"success\",\"version\":\"1.0\"}"
-wait $dev
-check "a code 200 post_reply ends the run with exit 0" test $? -eq 0
-check "and the device reports success for that id" grep -qx "property post id=$id: success (code 200)" "$T/post200.out"
-wait $SUB
+    test "$POST" = '{"id":"1","version":"1.0","params":{"PowerSwitch_1":1},"method":"thing.event.property.post"}'
+check "a code 200 post_reply ends the run with exit 0" test $RC -eq 0
+check "and the device reports success for that id" grep -qx "property post id=$ID: success (code 200)" "$T/post200.out"
 
 # --- (a) property post, reply 460; the VALUE rule --------------------------------------------
-cloud_sub "$T/post2.out" 1 "$SYS/thing/event/property/post"
-device_bg "$T/post460.out" --post-property PowerSwitch_1=0 --post-property Name=lamp \
+post_and_reply post460 460 "request parameter error" --post-property PowerSwitch_1=0 --post-property Name=lamp \
     --post-property Temp=-2.5e1 --post-property 'Label="7"' --post-property On=true
-dev=$DEV
-wait_for "$T/post2.out" "^$SYS/thing/event/property/post " || exit 1
-post=$(payload_of "$T/post2.out" "$SYS/thing/event/property/post")
 check "values: numbers and true as JSON, a bare word as a string, a quoted string kept" \
-    test "$post" = '{"id":"1","version":"1.0","params":{"PowerSwitch_1":0,"Name":"lamp","Temp":-2.5e1,"Label":"7","On":true},"method":"thing.event.property.post"}'
-id=$(json_field "$post" id)
-cloud_pub "$SYS/thing/event/property/post_reply" \
-    "{\"code\":460,\"data\":{},\"id\":\"$id\",\"message\":\"request parameter error\",\"version\":\"1.0\"}"
-wait $dev
-check "a code 460 post_reply exits 6" test $? -eq 6
+    test "$POST" = '{"id":"1","version":"1.0","params":{"PowerSwitch_1":0,"Name":"lamp","Temp":-2.5e1,"Label":"7","On":true},"method":"thing.event.property.post"}'
+check "a code 460 post_reply exits 6" test $RC -eq 6
 check "and the device reports the platform's code and message" \
-    grep -qx "property post id=$id failed: code 460 (request parameter error)" "$T/post460.out"
-wait $SUB
+    grep -qx "property post id=$ID failed: code 460 (request parameter error)" "$T/post460.out"
 
 # --- (b) property set -> set_reply with the same id --------------------------------------------
 cloud_sub "$T/set.out" 1 "$SYS/thing/service/property/set_reply"
