@@ -233,10 +233,13 @@ TEST_CASE("malformed JSON replies are ignored and counted, then the right one is
     r.transport.play(publish(reply_topic, R"([1,2,3])"));
     r.transport.play(publish(reply_topic, R"({"code":"two hundred","id":"1"})"));
     r.transport.play(publish(reply_topic, ""));
+    // The right id and code, but a message in Latin-1, not UTF-8 (json_invalid_utf8).
+    r.transport.play(publish(reply_topic, "{\"code\":200,\"id\":\"1\",\"message\":\"r\xE9ussi\"}"));
     r.transport.play(publish(reply_topic, R"({"code":200,"data":{},"id":"1","message":"success","version":"1.0"})"));
     const PostResult res = r.thing.post_properties(std::string_view(R"({"PowerSwitch_1":1})"), 5s);
     CHECK(res.ok());
-    CHECK(r.thing.stats().malformed_replies == 4);
+    CHECK(res.message.view() == "success"); // the reply that was accepted is the valid one
+    CHECK(r.thing.stats().malformed_replies == 5);
 }
 
 TEST_CASE("start_post_properties reports results through on_post_result, timeouts via check_deadlines") {
