@@ -123,7 +123,10 @@ public:
         const time_point deadline = clock_->now() + to_clock(timeout);
         if (auto s = session_.start_connect(c, session_now(), to_session(deadline)); !s) return s.error();
         Result<Connected> result = Error::connack_timeout;
-        const Status s = pump(deadline, [&](const Event& e) {
+        // pump() never times out first: once the clock reaches `deadline` its
+        // last steps let the session see it, and the session ends the attempt
+        // with its own connack_timeout (a disconnected event).
+        (void)pump(deadline, [&](const Event& e) {
             if (e.kind == EventKind::connected) {
                 result = Connected{e.session_present};
                 return true;
@@ -134,11 +137,7 @@ public:
             }
             return false;
         });
-        if (!s) {
-            deliver(session_.connection_lost(Error::connack_timeout));
-            return Error::connack_timeout;
-        }
-        if (result.ok() && !stashed_) stash(flush()); // resends queued by the CONNACK
+        if (result.ok()) stash(flush()); // resends queued by the CONNACK (pump left nothing stashed)
         return result;
     }
 
@@ -205,18 +204,15 @@ public:
             });
             !s)
             return s;
-        Error result{};
+        Error timed_out{};
         const PacketId pid = *id;
-        const Status s = pump(deadline, [&](const Event& e) {
-            if (e.packet_id == pid && e.kind == EventKind::unsubscribe_timeout) result = e.error;
-            if (e.kind == EventKind::disconnected) {
-                result = e.error == Error{} ? Error::not_connected : e.error;
-                return true;
-            }
+        Status pumped; // never a timeout: the session reports unsubscribe_timeout by the deadline
+        const Error lost = pump_watching_link(deadline, pumped, [&](const Event& e) {
+            if (e.packet_id == pid && e.kind == EventKind::unsubscribe_timeout) timed_out = e.error;
             return !session_.outstanding(pid);
         });
-        if (!s && result == Error{}) result = Error::unsubscribe_timeout;
-        if (result != Error{}) return result;
+        if (lost != Error{}) return lost;
+        if (timed_out != Error{}) return timed_out;
         return {};
     }
 
@@ -233,7 +229,9 @@ public:
             });
             !s)
             return s.error();
-        if (in_handler_ == 0 && !stashed_) stash(flush()); // on the wire now; a failure shows in the next poll
+        // On the wire now; a failure shows in the next poll. Nothing is stashed:
+        // only a failed flush stashes, it ends the connection, and publish() needs one.
+        if (in_handler_ == 0) stash(flush());
         if (!opt.wait_for_ack || opt.qos == QoS::at_most_once) return id;
         const PacketId pid = *id;
         Status pumped;
@@ -339,15 +337,9 @@ private:
             const Bytes out = session_.pending_output();
             if (out.empty()) return {};
             const IoResult r = transport_->send(out);
-            switch (r.status) {
-            case IoStatus::ok:
-                if (r.bytes == 0) return {};
-                session_.output_sent(r.bytes, session_now());
-                break;
-            case IoStatus::would_block: return {};
-            case IoStatus::closed: return session_.connection_lost(Error::connection_closed);
-            case IoStatus::error: io_error_ = r.code; return session_.connection_lost(Error::transport_error);
-            }
+            if (r.status != IoStatus::ok) return io_stopped(r);
+            if (r.bytes == 0) return {};
+            session_.output_sent(r.bytes, session_now());
         }
     }
 
@@ -359,16 +351,19 @@ private:
         const std::span<std::byte> space = session_.input_space();
         if (space.empty()) return {};
         const IoResult r = transport_->recv(space);
-        switch (r.status) {
-        case IoStatus::ok:
-            got_data = r.bytes > 0;
-            session_.input_received(r.bytes);
-            return session_.next_event(session_now());
-        case IoStatus::would_block: return {};
-        case IoStatus::closed: return session_.connection_lost(Error::connection_closed);
-        case IoStatus::error: io_error_ = r.code; return session_.connection_lost(Error::transport_error);
-        }
-        return {};
+        if (r.status != IoStatus::ok) return io_stopped(r);
+        got_data = r.bytes > 0;
+        session_.input_received(r.bytes);
+        return session_.next_event(session_now());
+    }
+
+    /// What a send or recv that moved nothing means: nothing yet (would_block),
+    /// or the end of the connection (closed; any other status is an error).
+    Event io_stopped(const IoResult& r) noexcept {
+        if (r.status == IoStatus::would_block) return {};
+        if (r.status == IoStatus::closed) return session_.connection_lost(Error::connection_closed);
+        io_error_ = r.code;
+        return session_.connection_lost(Error::transport_error);
     }
 
     /// The single receive path: flush, timers and buffered input, then reads.

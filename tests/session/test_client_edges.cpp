@@ -268,6 +268,13 @@ TEST_CASE("an application that disconnects the session from its event handler en
         h.transport.play(publish("u", "x"));
         CHECK(h.client.unsubscribe("u").error() == Error::not_connected);
     }
+    SECTION("run_until_event, whose predicate does not take the disconnect") {
+        h.transport.play(publish("u", "x"));
+        std::vector<EventKind> asked;
+        CHECK(h.client.run_until_event(10s, [&asked](const Event& e) { return asked.push_back(e.kind), false; })
+                  .error() == Error::not_connected);
+        CHECK(asked == std::vector<EventKind>{EventKind::message, EventKind::disconnected});
+    }
     SECTION("publish waiting for its ack") {
         h.transport.play(publish("u", "x"));
         PublishOptions o;
@@ -366,4 +373,19 @@ TEST_CASE("a packet larger than the receive buffer before the CONNACK fails conn
     CHECK_FALSE(h.client.connected());
     CHECK(seen == std::vector<EventKind>{EventKind::disconnected});
     CHECK(h.transport.close_calls == 1);
+}
+
+TEST_CASE("a publish waiting for in-flight room returns the reason when the link drops, and keeps the four messages") {
+    Harness<SmallConfig> h; // 4 messages in flight at most
+    h.connect();
+    PublishOptions o;
+    o.qos = QoS::at_least_once;
+    for (int i = 0; i < 4; ++i) REQUIRE(h.client.publish("t", "x", o).ok());
+    h.transport.close_when_drained = true; // the broker closes the stream, no PUBACK came
+    const auto start = h.clock.peek();
+    CHECK(h.client.publish("t", "x", o).error() == Error::connection_closed);
+    CHECK(h.clock.peek() == start); // it did not wait for the timeout
+    CHECK_FALSE(h.client.connected());
+    CHECK(h.transport.close_calls == 1);
+    CHECK(h.client.session().in_flight_count() == 4); // resent after a reconnect
 }
