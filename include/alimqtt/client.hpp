@@ -275,7 +275,7 @@ public:
         const Status s = pump(deadline, [&](const Event& e) {
             if (done(e)) return true;
             if (e.kind != EventKind::disconnected) return false;
-            lost = e.error == Error{} ? Error::not_connected : e.error;
+            lost = lost_reason(e);
             return true;
         });
         if (lost != Error{}) return lost;
@@ -417,6 +417,12 @@ private:
         --in_handler_;
     }
 
+    /// Why the connection ended, as an error: the `disconnected` event's
+    /// reason, or not_connected for a clean close (DISCONNECT sent).
+    static Error lost_reason(const Event& disconnected) noexcept {
+        return disconnected.error == Error{} ? Error::not_connected : disconnected.error;
+    }
+
     void close_transport() noexcept {
         if constexpr (requires(T& t) { t.close(); }) transport_->close();
     }
@@ -436,7 +442,7 @@ private:
         Error lost{};
         pumped = pump(deadline, [&](const Event& e) {
             if (e.kind != EventKind::disconnected) return static_cast<bool>(done(e));
-            lost = e.error == Error{} ? Error::not_connected : e.error;
+            lost = lost_reason(e);
             return true;
         });
         return lost;
@@ -473,8 +479,7 @@ private:
             const Status s = attempt(ctx);
             if (s || (s.error() != Error::send_buffer_full && s.error() != Error::in_flight_full)) return s;
             if (in_handler_ > 0 || clock_->now() >= deadline) return s;
-            if (const Event e = step(); e.kind == EventKind::disconnected)
-                return e.error == Error{} ? Error::not_connected : e.error;
+            if (const Event e = step(); e.kind == EventKind::disconnected) return lost_reason(e);
             if (clock_->now() < deadline) wait(deadline);
         }
     }
