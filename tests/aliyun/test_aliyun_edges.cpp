@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cstdint>
 #include <iterator>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -394,4 +395,52 @@ TEST_CASE("FixedString refuses decimal digits that do not fit and changes nothin
     CHECK(s.append_decimal(7));
     CHECK(s.view() == "ab7");
     CHECK(aliyun::detail::slice(rt("abc"), 5).empty());
+}
+
+TEST_CASE("\\u escapes are checked at every edge: short text, non-hex characters, surrogate ranges") {
+    for (const char* bad : {
+             "\"\\u",              // \u ending the whole text (shorter than 4 characters)
+             "\"\\u00+0\"",       // a character below '0' among the hex digits
+             "\"\\u00:0\"",       // one between '9' and 'A'
+             "\"\\uD83D",          // high surrogate ending the text
+             "\"\\uD83D\\",       // high surrogate, then a lone backslash ending the text
+             "\"\\uD83D\\uE000\"", // high surrogate, then a \u above the low-surrogate range
+             "\"\\uD83D\\uDBFF\"", // high surrogate, then another high one
+         }) {
+        INFO(bad);
+        CHECK(json::parse(rt(bad)).error() == Error::json_syntax);
+    }
+    // Just outside the surrogate ranges: ordinary characters.
+    const auto v = json::parse(rt(R"(["\uD7FF", "\uE000", "\uFFFF"])"));
+    REQUIRE(v.ok());
+    std::string all;
+    for (json::Value e : v->elements()) all += decoded(*e.as_string()) + "|";
+    CHECK(all == "\xED\x9F\xBF|\xEE\x80\x80|\xEF\xBF\xBF|");
+}
+
+TEST_CASE("a String built from unchecked text refuses a surrogate pair whose second half is not a low surrogate") {
+    for (const char* bad : {"\\ud83d\\ue000", "\\ud83d\\ud83d", "\\ud83d\\n", "\\ud83d\\"}) {
+        INFO(bad);
+        CHECK(decoded(json::String(rt(bad))) == "<malformed JSON>");
+    }
+    CHECK(decoded(json::String(rt("\\ue000"))) == "\xEE\x80\x80");
+}
+
+TEST_CASE("decoding a multi-byte character into storage that ends anywhere inside it is buffer_too_small") {
+    struct Case {
+        const char* escaped;
+        std::string_view utf8;
+    };
+    for (const Case c : {Case{R"(\u00e9)", "\xC3\xA9"}, Case{R"(\u20ac)", "\xE2\x82\xAC"},
+                         Case{R"(\ud83d\ude00)", "\xF0\x9F\x98\x80"}}) {
+        const json::String s(rt(c.escaped));
+        char out[4] = {'-', '-', '-', '-'};
+        for (std::size_t room = 0; room < c.utf8.size(); ++room) {
+            INFO(c.escaped << " into " << room << " bytes");
+            CHECK(s.decode_into(std::span<char>(out, room)).error() == Error::buffer_too_small);
+        }
+        const auto whole = s.decode_into(std::span<char>(out, c.utf8.size()));
+        REQUIRE(whole.ok());
+        CHECK(*whole == c.utf8);
+    }
 }

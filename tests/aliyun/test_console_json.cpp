@@ -270,3 +270,29 @@ TEST_CASE("securemode=3 in a pasted clientId means plain TCP; anything else expe
     CHECK(client_id_expects_tls("securemode=3"));
     CHECK(client_id_expects_tls("x|securemode=33|"));
 }
+
+TEST_CASE("Each of the four text fields, when missing or one character too long, is refused by name") {
+    struct Field {
+        const char* name;
+        std::size_t capacity;
+    };
+    for (const Field f : {Field{"clientId", max_client_id}, Field{"username", max_username},
+                          Field{"mqttHostUrl", max_host_length}, Field{"passwd", max_console_password}}) {
+        INFO(f.name);
+        // A document with every field, this one holding `value` (or left out).
+        const auto doc = [&f](const std::string* value) {
+            std::string text = "{";
+            for (const char* name : {"clientId", "username", "mqttHostUrl", "passwd"}) {
+                if (std::string_view(name) == f.name && value == nullptr) continue;
+                text += std::string("\"") + name + "\":\"" +
+                        (std::string_view(name) == f.name ? *value : std::string("x")) + "\",";
+            }
+            return text + "\"port\":1883}";
+        };
+        CHECK(parse_console_json(doc(nullptr)).error() == Error::json_missing_field);
+        const std::string too_long(f.capacity + 1, 'v');
+        CHECK(parse_console_json(doc(&too_long)).error() == Error::aliyun_field_too_long);
+        const std::string longest(f.capacity, 'v');
+        CHECK(parse_console_json(doc(&longest)).ok());
+    }
+}

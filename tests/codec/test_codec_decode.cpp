@@ -171,6 +171,8 @@ TEST_CASE("An inner length running past the end of the packet is truncated") {
           Error::truncated); // password
     CHECK(decode_error(connect_frame("MQTT", 4, 0x06, concat({str("c"), str("w")}))) == Error::truncated); // will msg
     CHECK(decode_error(bytes({0x10, 0x04, 0x00, 0x04, 'M', 'Q'})) == Error::truncated);       // protocol name
+    CHECK(decode_error(bytes({0x10, 0x06, 0x00, 0x04, 'M', 'Q', 'T', 'T'})) == Error::truncated);       // level
+    CHECK(decode_error(bytes({0x10, 0x07, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04})) == Error::truncated); // flags
     CHECK(decode_error(bytes({0x10, 0x08, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02})) == Error::truncated); // keepalive
 }
 
@@ -290,4 +292,16 @@ TEST_CASE("The fixed header parser works at compile time") {
                   h->header_size == 3 && h->frame_size() == 131);
     static_assert(validate_fixed_header(*h).ok());
     CHECK(h->remaining_length == 128);
+}
+
+TEST_CASE("decode_body refuses a body shorter or longer than the header's remaining length as truncated") {
+    const FixedHeader h{PacketType::puback, 0, 2, 2};
+    const ByteVec two = bytes({0x00, 0x07});
+    const ByteVec one = bytes({0x00});
+    const ByteVec three = bytes({0x00, 0x07, 0x00});
+    CHECK(decode_body(h, one).error() == Error::truncated);
+    CHECK(decode_body(h, three).error() == Error::truncated);
+    const auto ok = decode_body(h, two);
+    REQUIRE(ok.ok());
+    CHECK(std::get<Puback>(*ok).packet_id == 7);
 }

@@ -109,4 +109,14 @@ TEST_CASE("format specs other than {}, {:p} and {:pN} are refused") {
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p1x}"), ack), fmt::format_error);
     CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p}"), QoS::at_most_once), fmt::format_error);
     CHECK(fmt::format(fmt::runtime("{:p3}"), ack) == "PUBACK(id=1)");
+    // A format string that ends inside the spec: the formatter stops at the
+    // end and fmt reports the missing '}'.
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p"), ack), fmt::format_error);
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p12"), ack), fmt::format_error);
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:"), QoS::at_most_once), fmt::format_error);
+    // Characters on either side of the digits after 'p' are not a limit.
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p+}"), ack), fmt::format_error);
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p:}"), ack), fmt::format_error);
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p1+}"), ack), fmt::format_error);
+    CHECK_THROWS_AS(fmt::format(fmt::runtime("{:p1:}"), ack), fmt::format_error);
 }
