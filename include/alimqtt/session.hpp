@@ -717,8 +717,9 @@ private:
         const std::size_t end = o.offset + o.length;
         std::memmove(arena_.data() + o.offset, arena_.data() + end, arena_used_ - end);
         arena_used_ -= o.length;
+        // Entries whose bytes were released have offset 0, before `end` (> 0).
         for (std::size_t i = 0; i < out_count_; ++i)
-            if (out_[i].offset >= end && out_[i].length > 0) out_[i].offset -= o.length;
+            if (out_[i].offset >= end) out_[i].offset -= o.length;
         o.length = 0;
         o.offset = 0;
     }

@@ -95,9 +95,10 @@ constexpr Result<std::size_t> scan_string(std::string_view t, std::size_t i) noe
     return Error::json_syntax; // unterminated
 }
 
-/// Scans a number at t[i]: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
+/// Scans a number at t[i] (the caller saw '-' or a digit there):
+/// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 constexpr Result<std::size_t> scan_number(std::string_view t, std::size_t i) noexcept {
-    if (i < t.size() && t[i] == '-') ++i;
+    if (t[i] == '-') ++i;
     if (i >= t.size() || !is_digit(t[i])) return Error::json_syntax;
     if (t[i] == '0') ++i;
     else while (i < t.size() && is_digit(t[i])) ++i;
@@ -328,9 +329,9 @@ class Value {
 public:
     constexpr Value() noexcept = default;
 
-    /// Which kind of JSON value this is (from its first character).
+    /// Which kind of JSON value this is (from its first character; raw_ is
+    /// never empty: "null" by default, else a value parse() checked).
     constexpr Kind kind() const noexcept {
-        if (raw_.empty()) return Kind::null;
         switch (raw_[0]) {
         case '{': return Kind::object;
         case '[': return Kind::array;
