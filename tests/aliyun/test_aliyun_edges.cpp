@@ -444,3 +444,34 @@ TEST_CASE("decoding a multi-byte character into storage that ends anywhere insid
         CHECK(*whole == c.utf8);
     }
 }
+
+TEST_CASE("endpoint host labels refuse characters just outside each allowed range") {
+    // Neighbours of a-z, A-Z, 0-9 and '-' in ASCII: '`' '{' '@' '[' '/' ':' ',' '.'.
+    for (const char* bad : {"a`b", "a{b", "a~b", "a@b", "a[b", "a/b", "a:b", "a,b", "a.b"}) {
+        INFO(bad);
+        CHECK(instance_endpoint(rt(bad)).error() == Error::aliyun_forbidden_character);
+    }
+    CHECK(instance_endpoint(rt("azAZ09-"))->host == "azAZ09-.mqtt.iothub.aliyuncs.com");
+}
+
+TEST_CASE("an endpoint host is aliyun_field_too_long wherever it crosses 128 characters") {
+    // <pk>.iot-as-mqtt.<region>.aliyuncs.com: the ProductKey alone, or the region.
+    CHECK(region_endpoint(rt(std::string(129, 'p')), rt("cn-shanghai")).error() == Error::aliyun_field_too_long);
+    CHECK(region_endpoint(rt("pk"), rt(std::string(114, 'r'))).error() == Error::aliyun_field_too_long);
+    // 2 + 13 + 100 + 13 = 128: fits exactly.
+    CHECK(region_endpoint(rt("pk"), rt(std::string(100, 'r')))->host.size() == 128);
+    CHECK(region_endpoint(rt("pk"), rt(std::string(101, 'r'))).error() == Error::aliyun_field_too_long);
+}
+
+TEST_CASE("a /sys/ topic is aliyun_topic_too_long wherever it crosses 128 characters") {
+    const std::string pk124(124, 'p'), pk123(123, 'p'), dn121(121, 'd'), dn94(94, 'd'), dn95(95, 'd');
+    CHECK(property_post_topic({rt(pk124), "dn"}).error() == Error::aliyun_topic_too_long); // in the ProductKey
+    CHECK(property_post_topic({rt(pk123), "dn"}).error() == Error::aliyun_topic_too_long); // at the '/' after it
+    CHECK(property_post_topic({"pk", rt(dn121)}).error() == Error::aliyun_topic_too_long); // in the DeviceName
+    CHECK(property_post_topic({"pk", rt(dn95)}).error() == Error::aliyun_topic_too_long);  // in the tail
+    // "/sys/pk/" + 94 + "/thing/event/property/post" = 128 characters: fits exactly.
+    const auto fits = property_post_topic({"pk", rt(dn94)});
+    REQUIRE(fits.ok());
+    CHECK(fits->size() == 128);
+    CHECK(fits->view() == "/sys/pk/" + dn94 + "/thing/event/property/post");
+}
