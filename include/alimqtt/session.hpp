@@ -272,17 +272,21 @@ public:
         if (auto s = validate_topic_name(topic); !s) return s.error();
         if (qos != QoS::at_most_once && qos != QoS::at_least_once && qos != QoS::exactly_once) return Error::bad_qos;
         Publish p{topic, payload, qos, retain, false, 0};
+        // 3.3.2: topic, packet id if QoS > 0, then the payload. Topic and QoS
+        // were validated above, so this is detail::body_size(p) without a
+        // second validation pass.
+        const std::size_t body = 2 + topic.size() + (qos == QoS::at_most_once ? 0u : 2u) + payload.size();
         if (qos == QoS::at_most_once) {
-            if (auto s = queue(p); !s) return s.error();
+            if (auto s = queue_frame(body, detail::first_byte(p), &p, &write_body_of<Publish>); !s) return s.error();
             return PacketId{0};
         }
-        p.packet_id = 1; // the size does not depend on the id's value
-        const std::size_t size = encoded_size(p);
-        if (size == 0) return Error::string_too_long;
+        if (body > max_remaining_length) return Error::string_too_long;
+        const std::size_t size = detail::frame_size(body);
         if (size > arena_.size() || size > tx_.size()) return Error::buffer_too_small;
         if (out_count_ == Config::max_in_flight || arena_used_ + size > arena_.size()) return Error::in_flight_full;
         p.packet_id = allocate_packet_id();
-        (void)encode_to(std::span<std::byte>(arena_).subspan(arena_used_, size), p);
+        write_frame(std::span<std::byte>(arena_.data() + arena_used_, size), body, detail::first_byte(p), &p,
+                    &write_body_of<Publish>);
         Outbound& o = out_[out_count_++];
         o = Outbound{};
         o.id = p.packet_id;
@@ -592,8 +596,23 @@ private:
     /// queue_frame(), shared by every packet type.
     template <class P>
     Status queue(const P& packet) noexcept {
-        return queue_frame(detail::body_size(packet), detail::first_byte(packet), &packet,
-                           [](SpanWriter& w, const void* p) noexcept { detail::write_body(w, *static_cast<const P*>(p)); });
+        return queue_frame(detail::body_size(packet), detail::first_byte(packet), &packet, &write_body_of<P>);
+    }
+
+    /// The BodyWriter of packet type P.
+    template <class P>
+    static void write_body_of(SpanWriter& w, const void* packet) noexcept {
+        detail::write_body(w, *static_cast<const P*>(packet));
+    }
+
+    /// Writes a whole frame into `dst`, which is exactly its size: the first
+    /// byte, the remaining length `body` (2.2.3), then `write`'s body.
+    static void write_frame(std::span<std::byte> dst, std::size_t body, std::uint8_t first, const void* packet,
+                            BodyWriter write) noexcept {
+        SpanWriter w(dst); // exactly the frame's size: cannot overflow
+        detail::put_u8(w, first);
+        detail::put_remaining_length(w, static_cast<std::uint32_t>(body));
+        write(w, packet);
     }
 
     /// Queues the frame of a packet whose body_size() is `body` and whose
@@ -605,10 +624,7 @@ private:
         if (size > tx_.size()) return Error::buffer_too_small;
         if (!tx_make_room(size)) return Error::send_buffer_full;
         const std::span<std::byte> dst(tx_.data() + tx_head_ + tx_len_, size);
-        SpanWriter w(dst); // exactly the frame's size: cannot overflow
-        detail::put_u8(w, first);
-        detail::put_remaining_length(w, static_cast<std::uint32_t>(*body));
-        write(w, packet);
+        write_frame(dst, *body, first, packet, write);
         tx_len_ += size;
         tx_queued_total_ += size;
         trace_out(dst);
