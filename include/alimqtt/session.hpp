@@ -315,7 +315,7 @@ public:
         }
         if (free_subscription_slots() < filters.size()) return Error::subscriptions_full;
         const PacketId id = allocate_packet_id();
-        if (auto s = queue(Subscribe{id, TopicSubscriptionList(filters)}); !s) return s.error();
+        if (auto s = queue_subscribe(id, filters); !s) return s.error();
         std::uint8_t index = 0;
         for (const TopicSubscription& f : filters) {
             Subscription& e = *free_subscription();
@@ -347,7 +347,7 @@ public:
             if (!found) return Error::not_subscribed;
         }
         const PacketId id = allocate_packet_id();
-        if (auto s = queue(Unsubscribe{id, TopicFilterList(filters)}); !s) return s.error();
+        if (auto s = queue_unsubscribe(id, filters); !s) return s.error();
         std::uint8_t index = 0;
         for (std::string_view f : filters) {
             for (Subscription& e : subs_) {
@@ -599,6 +599,24 @@ private:
         return queue_frame(detail::body_size(packet), detail::first_byte(packet), &packet, &write_body_of<P>);
     }
 
+    /// Queues SUBSCRIBE `id` (3.8) for filters already validated (by
+    /// subscribe(), or when they entered the table): the body size is summed
+    /// without detail::body_size's second validation pass.
+    Status queue_subscribe(PacketId id, std::span<const TopicSubscription> filters) noexcept {
+        std::size_t body = 2;
+        for (const TopicSubscription& f : filters) body += 2 + f.filter.size() + 1;
+        const Subscribe p{id, TopicSubscriptionList(filters)};
+        return queue_frame(body, detail::first_byte(p), &p, &write_body_of<Subscribe>);
+    }
+
+    /// Queues UNSUBSCRIBE `id` (3.10) for filters of table entries (valid).
+    Status queue_unsubscribe(PacketId id, std::span<const std::string_view> filters) noexcept {
+        std::size_t body = 2;
+        for (std::string_view f : filters) body += 2 + f.size();
+        const Unsubscribe p{id, TopicFilterList(filters)};
+        return queue_frame(body, detail::first_byte(p), &p, &write_body_of<Unsubscribe>);
+    }
+
     /// The BodyWriter of packet type P.
     template <class P>
     static void write_body_of(SpanWriter& w, const void* packet) noexcept {
@@ -662,7 +680,7 @@ private:
             if (e.state == SubState::pending_subscribe) {
                 const TopicSubscription one{e.filter(), e.requested};
                 const PacketId id = allocate_packet_id();
-                if (!queue(Subscribe{id, TopicSubscriptionList(std::span<const TopicSubscription>(&one, 1))})) return;
+                if (!queue_subscribe(id, std::span<const TopicSubscription>(&one, 1))) return;
                 e.state = SubState::awaiting_suback;
                 e.packet_id = id;
                 e.index = 0;
@@ -670,7 +688,7 @@ private:
             } else if (e.state == SubState::pending_unsubscribe) {
                 const std::string_view one = e.filter();
                 const PacketId id = allocate_packet_id();
-                if (!queue(Unsubscribe{id, TopicFilterList(std::span<const std::string_view>(&one, 1))})) return;
+                if (!queue_unsubscribe(id, std::span<const std::string_view>(&one, 1))) return;
                 e.state = SubState::awaiting_unsuback;
                 e.packet_id = id;
                 e.index = 0;
