@@ -255,7 +255,7 @@ public:
         if (state_ != State::disconnected) return Error::already_connected;
         reset_connection();
         if (auto s = queue(c); !s) return s;
-        keepalive_ = Time(std::int64_t{c.keepalive_s} * 1000);
+        keepalive_ = Time(std::int64_t{std::uint32_t{c.keepalive_s} * 1000u}); // <= 65,535,000: 32 bits do
         clean_session_ = c.clean_session;
         connack_deadline_ = deadline;
         last_rx_ = last_tx_ = now;
@@ -469,7 +469,7 @@ public:
         }
         if (state_ == State::connecting) t = std::min(t, connack_deadline_);
         if (state_ == State::connected && keepalive_.count() > 0) {
-            t = std::min(t, last_rx_ + keepalive_ * 3 / 2);
+            t = std::min(t, last_rx_ + dead_after());
             // check_timers pings when the link is quiet, no earlier ping is younger
             // than the keepalive, and the queue is empty (it drains on an I/O
             // event, which wakes the caller anyway). Naming any earlier time
@@ -566,6 +566,13 @@ private:
     static_assert(Config::tx_buffer_size >= 16, "tx buffer too small for control packets");
     static_assert(Config::rx_buffer_size >= 5, "rx buffer must hold a fixed header");
     static_assert(Config::max_topic_length <= 65535, "topics are at most 65535 bytes (1.5.3)");
+
+    /// 1.5 x the keepalive (3.1.2.10), computed in 32 bits: the keepalive is
+    /// at most 65,535 s, so three times it in ms still fits (no 64-bit
+    /// multiply, which a Cortex-M0+ does in libgcc).
+    Time dead_after() const noexcept {
+        return Time(std::int64_t{static_cast<std::uint32_t>(keepalive_.count()) * 3u / 2u});
+    }
 
     // ------------------------------------------------------------ output queue
 
@@ -838,7 +845,7 @@ private:
         if (state_ == State::connected && keepalive_.count() > 0) {
             // 3.1.2.10: the server closes a link silent for 1.5 x keepalive; we
             // declare it dead on the same bound, counting any received packet.
-            if (now - last_rx_ >= keepalive_ * 3 / 2) return fail(Error::keepalive_timeout);
+            if (now - last_rx_ >= dead_after()) return fail(Error::keepalive_timeout);
             const bool quiet = now - last_tx_ >= keepalive_ || now - last_rx_ >= keepalive_;
             const bool may_ping = !ping_outstanding_ || now - ping_sent_ >= keepalive_;
             if (quiet && may_ping && tx_len_ == 0 && queue(Pingreq{})) {
