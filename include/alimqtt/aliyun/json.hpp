@@ -116,13 +116,24 @@ constexpr Result<std::size_t> scan_number(std::string_view t, std::size_t i) noe
     return i;
 }
 
+/// True when `word` is spelled at t[i], i <= t.size() (a char loop:
+/// string_view's == links memcmp).
+constexpr bool word_at(std::string_view t, std::size_t i, std::string_view word) noexcept {
+    if (t.size() - i < word.size()) return false;
+    for (std::size_t k = 0; k < word.size(); ++k)
+        if (t[i + k] != word[k]) return false;
+    return true;
+}
+
 /// Scans one complete value starting at t[i] (no leading whitespace) and
 /// returns the index just past it. Nesting is tracked with a bit per level
 /// instead of recursion, so hostile input cannot exhaust a small MCU stack.
 constexpr Result<std::size_t> scan_value(std::string_view t, std::size_t i) noexcept {
-    std::uint64_t in_object = 0; // bit d set: level d is an object, else an array
+    // Bit d set: level d is an object, else an array. 32 bits are enough (a
+    // 64-bit mask costs libgcc shift calls on a Cortex-M0+).
+    std::uint32_t in_object = 0;
     std::size_t depth = 0;
-    static_assert(max_depth <= 64);
+    static_assert(max_depth <= 32);
     for (;;) {
         // Expecting a value at t[i].
         i = skip_ws(t, i);
@@ -132,8 +143,8 @@ constexpr Result<std::size_t> scan_value(std::string_view t, std::size_t i) noex
         if (c == '{' || c == '[') {
             if (depth == max_depth) return Error::json_too_deep;
             const bool obj = c == '{';
-            if (obj) in_object |= std::uint64_t{1} << depth;
-            else in_object &= ~(std::uint64_t{1} << depth);
+            if (obj) in_object |= std::uint32_t{1} << depth;
+            else in_object &= ~(std::uint32_t{1} << depth);
             ++depth;
             i = skip_ws(t, i + 1);
             if (i < t.size() && t[i] == (obj ? '}' : ']')) {
@@ -159,9 +170,9 @@ constexpr Result<std::size_t> scan_value(std::string_view t, std::size_t i) noex
             const auto e = scan_number(t, i);
             if (!e) return e.error();
             i = *e;
-        } else if (aliyun::detail::slice(t, i, 4) == "true" || aliyun::detail::slice(t, i, 4) == "null") {
+        } else if (word_at(t, i, "true") || word_at(t, i, "null")) {
             i += 4;
-        } else if (aliyun::detail::slice(t, i, 5) == "false") {
+        } else if (word_at(t, i, "false")) {
             i += 5;
         } else {
             return Error::json_syntax;
@@ -170,7 +181,7 @@ constexpr Result<std::size_t> scan_value(std::string_view t, std::size_t i) noex
         // A value ended: close containers or move to the next element.
         for (;;) {
             if (depth == 0) return i;
-            const bool obj = (in_object >> (depth - 1)) & 1;
+            const bool obj = (in_object >> (depth - 1)) & 1u;
             i = skip_ws(t, i);
             if (i >= t.size()) return Error::json_syntax;
             if (t[i] == (obj ? '}' : ']')) {
