@@ -832,13 +832,10 @@ private:
     Event check_timers(Time now) noexcept {
         if (state_ == State::connecting && now >= connack_deadline_) return fail(Error::connack_timeout);
         for (Subscription& e : subs_) {
-            if (e.state == SubState::awaiting_suback && now >= e.deadline) {
+            const bool sub = e.state == SubState::awaiting_suback;
+            if ((sub || e.state == SubState::awaiting_unsuback) && now >= e.deadline) {
                 e.state = SubState::expired;
-                e.report = EventKind::subscription_timeout;
-                e.handler.reset();
-            } else if (e.state == SubState::awaiting_unsuback && now >= e.deadline) {
-                e.state = SubState::expired;
-                e.report = EventKind::unsubscribe_timeout;
+                e.report = sub ? EventKind::subscription_timeout : EventKind::unsubscribe_timeout;
                 e.handler.reset();
             }
         }
@@ -919,15 +916,16 @@ private:
         switch (p.qos) {
         case QoS::at_most_once: break;
         case QoS::at_least_once: (void)queue(Puback{p.packet_id}); break; // 4.3.2
-        case QoS::exactly_once:                                            // 4.3.3, method B
-            if (inbound_qos2_known(p.packet_id)) {
-                (void)queue(Pubrec{p.packet_id});
-                return {}; // a duplicate: delivered already
+        case QoS::exactly_once: {                                          // 4.3.3, method B
+            const bool duplicate = inbound_qos2_known(p.packet_id);
+            if (!duplicate) {
+                if (inbound_count_ == inbound_.size()) return fail(Error::in_flight_full);
+                inbound_[inbound_count_++] = p.packet_id;
             }
-            if (inbound_count_ == inbound_.size()) return fail(Error::in_flight_full);
-            inbound_[inbound_count_++] = p.packet_id;
             (void)queue(Pubrec{p.packet_id});
+            if (duplicate) return {}; // delivered already
             break;
+        }
         }
         return e;
     }
