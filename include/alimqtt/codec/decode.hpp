@@ -167,8 +167,11 @@ inline Result<Publish> decode_publish(std::uint8_t flags, Bytes body) noexcept {
     p.dup = flags & 0x08u;
     p.qos = static_cast<QoS>((flags >> 1) & 0x03u);
     p.retain = flags & 0x01u;
-    ALIMQTT_TRY_ASSIGN(topic, r.string()); // 3.3.2.1
-    if (auto st = validate_topic_name(topic); !st) return st.error(); // [MQTT-3.3.2-2]
+    ALIMQTT_TRY_ASSIGN(raw_topic, r.binary()); // 3.3.2.1
+    const std::string_view topic(reinterpret_cast<const char*>(raw_topic.data()), raw_topic.size());
+    // UTF-8 (1.5.3) and no wildcards [MQTT-3.3.2-2]: one pass, where
+    // r.string() would check the UTF-8 a second time.
+    if (auto st = validate_topic_name(topic); !st) return st.error();
     p.topic = topic;
     if (p.qos != QoS::at_most_once) {
         ALIMQTT_TRY_ASSIGN(id, nonzero_packet_id(r)); // 3.3.2.2
