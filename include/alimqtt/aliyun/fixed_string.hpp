@@ -29,6 +29,14 @@ constexpr unsigned divmod10(std::uint64_t& v) noexcept {
     v = q;
     return static_cast<unsigned>(r);
 }
+/// FixedString's append, shared by every capacity: copies `s` after the
+/// `size` chars at `data` (room for `capacity` plus a NUL) unless it does not fit.
+constexpr bool append_chars(char* data, std::size_t& size, std::size_t capacity, std::string_view s) noexcept {
+    if (s.size() > capacity - size) return false;
+    for (char c : s) data[size++] = c;
+    data[size] = '\0';
+    return true;
+}
 } // namespace detail
 
 /// A string of at most N chars stored inline (plus a terminating NUL so that
@@ -53,17 +61,11 @@ public:
 
     /// Appends `s`; returns false (and changes nothing) when it does not fit.
     [[nodiscard]] constexpr bool append(std::string_view s) noexcept {
-        if (s.size() > N - size_) return false;
-        for (char c : s) data_[size_++] = c;
-        data_[size_] = '\0';
-        return true;
+        return detail::append_chars(data_.data(), size_, N, s);
     }
     /// Appends one char; returns false when full.
     [[nodiscard]] constexpr bool push_back(char c) noexcept {
-        if (size_ == N) return false;
-        data_[size_++] = c;
-        data_[size_] = '\0';
-        return true;
+        return detail::append_chars(data_.data(), size_, N, std::string_view(&c, 1));
     }
     /// Appends the decimal digits of `v`; returns false when they do not fit.
     [[nodiscard]] constexpr bool append_decimal(unsigned long long v) noexcept {
