@@ -441,7 +441,7 @@ private:
         const std::string_view payload(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
         if (m.topic.starts_with("/ext/")) return on_ntp_response(payload);
         const std::size_t prefix = 5 + device_.product_key.size() + 1 + device_.device_name.size() + 1;
-        std::string_view tail = m.topic.substr(std::min(prefix, m.topic.size()));
+        std::string_view tail = detail::slice(m.topic, prefix);
         if (tail == "thing/service/property/set") return on_property_set_message(payload);
         if (strip(tail, "thing/event/")) return on_post_reply(payload); // <eventId>/post_reply
         if (strip(tail, "thing/service/")) {
@@ -452,7 +452,7 @@ private:
         }
         // What is left is rrpc/request/<messageId> (13 + id characters); the
         // handler may have been removed after start().
-        if (rrpc_handler_) on_rrpc_request(payload, tail.substr(std::min<std::size_t>(13, tail.size())));
+        if (rrpc_handler_) on_rrpc_request(payload, detail::slice(tail, 13));
     }
 
     void on_post_reply(std::string_view payload) noexcept {
@@ -477,7 +477,7 @@ private:
         r.error = r.code == alink_code_success ? Error{} : Error::aliyun_reply_error;
         if (auto text = msg->message.template decode<64>()) r.message = *text;
         else
-            for (char c : msg->message.raw().substr(0, 64)) (void)r.message.push_back(c);
+            for (char c : detail::slice(msg->message.raw(), 0, 64)) (void)r.message.push_back(c);
         resolve(r);
     }
 
