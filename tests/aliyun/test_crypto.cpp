@@ -1,5 +1,8 @@
 // Published vectors for SHA-1, SHA-256 (FIPS 180), MD5 (RFC 1321) and HMAC
 // (RFC 2202, RFC 4231), plus incremental feeding and compile-time use.
+#include <array>
+#include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +29,31 @@ static_assert(to_hex(sha1("abc")) == "a9993e364706816aba3e25717850c26c9cd0d89d")
 static_assert(to_hex(md5("abc")) == "900150983cd24fb0d6963f7d28e17f72");
 static_assert(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")) ==
               "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+
+// At compile time the hashes cannot reinterpret pointers, so char and
+// std::byte input go through their own feed(), including its whole-block loop
+// when one update holds 64 bytes or more. These inputs take that loop
+// (digests from Python's hashlib and RFC 4231 test case 6).
+constexpr std::string_view fips_112 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmn"
+                                      "hijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";
+static_assert(fips_112.size() == 112);
+static_assert(to_hex(sha256(fips_112)) == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1");
+static_assert(to_hex(sha1(fips_112)) == "a49b2446a02c645bf419f995b67091253a04a259");
+static_assert(to_hex(md5(fips_112)) == "03dd8807a93175fb062dfb55dc7d359c");
+constexpr Sha256::Digest sha256_as_bytes(std::string_view text) {
+    std::array<std::byte, 112> bytes{};
+    for (std::size_t i = 0; i < text.size(); ++i) bytes[i] = static_cast<std::byte>(text[i]);
+    Sha256 h;
+    h.update(std::span<const std::byte>(bytes.data(), text.size()));
+    return h.final();
+}
+static_assert(sha256_as_bytes(fips_112) == sha256(fips_112));
+constexpr Sha256::Digest hmac_with_131_byte_key() {
+    std::array<char, 131> key{};
+    for (char& c : key) c = static_cast<char>(0xaa);
+    return hmac_sha256(std::string_view(key.data(), key.size()), "Test Using Larger Than Block-Size Key - Hash Key First");
+}
+static_assert(to_hex(hmac_with_131_byte_key()) == "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
 
 TEST_CASE("SHA-1 matches the FIPS 180 examples") {
     CHECK(hex(sha1("abc")) == "a9993e364706816aba3e25717850c26c9cd0d89d");
