@@ -86,6 +86,22 @@ int main() {
             packets += decoded ? 1 : 100 + use(decoded.error());
         }
     }
+    // Aliyun device layer: read an Alink request as it comes off the network
+    // (JSON scanner, UTF-8 check of strings, escapes, numbers). A substr()
+    // there once linked abort, signals and malloc; this keeps such a path
+    // from reaching firmware unnoticed. The text depends on input_byte.
+    std::array<char, 96> alink{};
+    constexpr std::string_view request =
+        "{\"id\":\"7\",\"version\":\"1.0\",\"params\":{\"PowerSwitch_1\":1,\"label\":\"caf\\u00e9 \xc3\xa9\"}}";
+    for (std::size_t i = 0; i < request.size(); ++i) alink[i] = request[i];
+    alink[7] = static_cast<char>('0' + input_byte % 10);
+    const auto message = alimqtt::aliyun::read_alink(std::string_view(alink.data(), request.size()));
+    if (!message) return static_cast<int>(use(message.error()));
+    const auto power = message->param("PowerSwitch_1");
+    const auto label = message->param("label");
+    if (!power || !label || !power->as_int() || *power->as_int() != 1 || !message->id.equals("7")) return 5;
+    sink = label->raw().size();
+
     // Session + Client: queue CONNECT, then SUBSCRIBE and PUBLISH, and pump
     // (non-blocking calls only: nothing answers and time stands still here).
     if (!client.start_connect(connect)) return 4;
