@@ -10,6 +10,27 @@
 using namespace alimqtt;
 using namespace codec_test;
 
+// SpanWriter copies byte by byte in constant evaluation (no memcpy there), a
+// path gcov cannot see: prove it in the compiler. A run that fits is copied
+// whole; one that does not fit writes nothing and turns ok() false.
+namespace {
+constexpr std::array<std::byte, 4> span_writer_at_compile_time(std::size_t room, std::size_t run) {
+    std::array<std::byte, 4> out{};
+    const std::array<std::byte, 3> in{std::byte{0x30}, std::byte{0x01}, std::byte{0x7f}};
+    SpanWriter w(std::span<std::byte>(out.data(), room));
+    w.put(std::byte{0xaa});
+    w.write(Bytes(in.data(), run));
+    if (!w.ok()) out[3] = std::byte{0xee};
+    return out;
+}
+} // namespace
+static_assert(span_writer_at_compile_time(4, 3) ==
+              std::array<std::byte, 4>{std::byte{0xaa}, std::byte{0x30}, std::byte{0x01}, std::byte{0x7f}});
+static_assert(span_writer_at_compile_time(3, 3) ==
+              std::array<std::byte, 4>{std::byte{0xaa}, std::byte{0}, std::byte{0}, std::byte{0xee}});
+static_assert(span_writer_at_compile_time(1, 0) ==
+              std::array<std::byte, 4>{std::byte{0xaa}, std::byte{0}, std::byte{0}, std::byte{0}});
+
 TEST_CASE("CONNECT with only a client id is the spec's byte layout") {
     Connect c;
     c.client_id = "abc";
