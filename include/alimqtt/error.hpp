@@ -73,6 +73,7 @@ enum class Error : std::uint8_t {
     reentrant_call,              ///< a blocking call was made from inside a handler
     not_subscribed,              ///< unsubscribe of a filter that is not in the table
     topic_too_long,              ///< topic longer than Config allows
+    qos2_disabled,               ///< QoS 2 asked for, or sent by the server, with Config::max_qos below 2
 
     // --- aliyun profile (aliyun/) ---
     aliyun_keepalive_out_of_range = 100, ///< Aliyun rejects keepalive outside 30..1200 s
@@ -156,6 +157,7 @@ constexpr std::string_view to_string(Error e) noexcept {
     case Error::reentrant_call: return "blocking call from inside a handler";
     case Error::not_subscribed: return "not subscribed to that filter";
     case Error::topic_too_long: return "topic longer than the configured maximum";
+    case Error::qos2_disabled: return "QoS 2 is compiled out (Config::max_qos is below 2)";
     case Error::aliyun_keepalive_out_of_range: return "keepalive must be 30..1200 s: Aliyun IoT rejects the connection otherwise";
     case Error::aliyun_qos2_not_supported: return "Aliyun IoT supports QoS 0 and 1 only";
     case Error::aliyun_will_not_supported: return "Aliyun IoT does not support will messages";

@@ -39,6 +39,12 @@ struct DefaultConfig {
     static constexpr std::size_t in_flight_arena_size = 2048;
     /// Inbound QoS 2 packet ids remembered between PUBREC and PUBREL.
     static constexpr std::size_t max_inbound_qos2 = 8;
+    /// Highest QoS the session handles. QoS::at_least_once compiles the QoS 2
+    /// exchanges out (smaller code and RAM; Aliyun IoT has no QoS 2): publishing
+    /// or subscribing at QoS 2 then fails with Error::qos2_disabled, and so
+    /// does the connection if the server sends a QoS 2 PUBLISH or a
+    /// PUBREC/PUBREL/PUBCOMP.
+    static constexpr QoS max_qos = QoS::exactly_once;
     /// Longest topic name or filter accepted (bytes).
     static constexpr std::size_t max_topic_length = 128;
     /// Inline storage for a handler's captures (bytes).
@@ -208,7 +214,7 @@ struct SessionState {
     std::size_t out_count_;
     std::array<std::byte, Config::in_flight_arena_size> arena_;
     std::size_t arena_used_;
-    std::array<PacketId, Config::max_inbound_qos2> inbound_;
+    std::array<PacketId, Config::max_qos == QoS::exactly_once ? Config::max_inbound_qos2 : 0> inbound_;
     std::size_t inbound_count_;
 };
 
@@ -271,6 +277,7 @@ public:
         if (topic.size() > Config::max_topic_length) return Error::topic_too_long;
         if (auto s = validate_topic_name(topic); !s) return s.error();
         if (qos != QoS::at_most_once && qos != QoS::at_least_once && qos != QoS::exactly_once) return Error::bad_qos;
+        if (!kQos2 && qos == QoS::exactly_once) return Error::qos2_disabled;
         Publish p{topic, payload, qos, retain, false, 0};
         // 3.3.2: topic, packet id if QoS > 0, then the payload. Topic and QoS
         // were validated above, so this is detail::body_size(p) without a
@@ -290,7 +297,7 @@ public:
         Outbound& o = out_[out_count_++];
         o = Outbound{};
         o.id = p.packet_id;
-        o.stage = qos == QoS::at_least_once ? Stage::await_puback : Stage::await_pubrec;
+        o.stage = kQos2 && qos == QoS::exactly_once ? Stage::await_pubrec : Stage::await_puback;
         o.needs_send = true;
         o.offset = static_cast<std::uint32_t>(arena_used_);
         o.length = static_cast<std::uint32_t>(size);
@@ -312,6 +319,7 @@ public:
             if (f.filter.size() > Config::max_topic_length) return Error::topic_too_long;
             if (auto s = validate_topic_filter(f.filter); !s) return s.error();
             if (static_cast<unsigned>(f.qos) > 2) return Error::bad_qos;
+            if (!kQos2 && f.qos == QoS::exactly_once) return Error::qos2_disabled;
         }
         if (free_subscription_slots() < filters.size()) return Error::subscriptions_full;
         const PacketId id = allocate_packet_id();
@@ -563,6 +571,10 @@ private:
     using Base::inbound_count_;
 
     static constexpr std::size_t kAckReserve = 4; // room for PUBACK/PUBREC/PUBREL/PUBCOMP
+    /// Whether the QoS 2 exchanges (4.3.3) are compiled in (Config::max_qos).
+    static constexpr bool kQos2 = Config::max_qos == QoS::exactly_once;
+    static_assert(Config::max_qos == QoS::at_least_once || Config::max_qos == QoS::exactly_once,
+                  "Config::max_qos is QoS::at_least_once or QoS::exactly_once");
     static_assert(Config::tx_buffer_size >= 16, "tx buffer too small for control packets");
     static_assert(Config::rx_buffer_size >= 5, "rx buffer must hold a fixed header");
     static_assert(Config::max_topic_length <= 65535, "topics are at most 65535 bytes (1.5.3)");
@@ -674,7 +686,7 @@ private:
             Outbound& o = out_[i];
             if (!o.needs_send) continue;
             const std::uint64_t at = tx_queued_total_;
-            if (o.stage == Stage::await_pubcomp) {
+            if (kQos2 && o.stage == Stage::await_pubcomp) {
                 if (!queue(Pubrel{o.id})) return;
             } else {
                 if (o.attempted) arena_[o.offset] |= std::byte{0x08}; // DUP on re-delivery (3.3.1.1)
@@ -864,9 +876,16 @@ private:
         switch (packet.type) {
         case PacketType::publish: return on_publish(packet.publish);
         case PacketType::puback: return on_puback(packet.packet_id);
-        case PacketType::pubrec: return on_pubrec(packet.packet_id);
-        case PacketType::pubrel: return on_pubrel(packet.packet_id);
-        case PacketType::pubcomp: return on_pubcomp(packet.packet_id);
+        // Without QoS 2 (Config::max_qos) we never start these exchanges.
+        case PacketType::pubrec:
+            if constexpr (kQos2) return on_pubrec(packet.packet_id);
+            else return fail(Error::qos2_disabled);
+        case PacketType::pubrel:
+            if constexpr (kQos2) return on_pubrel(packet.packet_id);
+            else return fail(Error::qos2_disabled);
+        case PacketType::pubcomp:
+            if constexpr (kQos2) return on_pubcomp(packet.packet_id);
+            else return fail(Error::qos2_disabled);
         case PacketType::suback: return on_suback(packet.packet_id, packet.codes);
         case PacketType::unsuback: return on_unsuback(packet.packet_id);
         case PacketType::pingresp: ping_outstanding_ = false; return {};
@@ -917,6 +936,9 @@ private:
         case QoS::at_most_once: break;
         case QoS::at_least_once: (void)queue(Puback{p.packet_id}); break; // 4.3.2
         case QoS::exactly_once: {                                          // 4.3.3, method B
+            // Without QoS 2 we never subscribe at 2, so the server may not send it
+            // ([MQTT-3.8.4-6]); unacknowledged, it is not lost by closing.
+            if constexpr (!kQos2) return fail(Error::qos2_disabled);
             const bool duplicate = inbound_qos2_known(p.packet_id);
             if (!duplicate) {
                 if (inbound_count_ == inbound_.size()) return fail(Error::in_flight_full);

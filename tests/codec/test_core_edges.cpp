@@ -94,6 +94,7 @@ constexpr Named all_errors[] = {
     {Error::reentrant_call, "handler"},
     {Error::not_subscribed, "not subscribed"},
     {Error::topic_too_long, "topic longer"},
+    {Error::qos2_disabled, "max_qos"},
     {Error::aliyun_keepalive_out_of_range, "30..1200"},
     {Error::aliyun_qos2_not_supported, "QoS 0 and 1"},
     {Error::aliyun_will_not_supported, "will"},

@@ -2,7 +2,8 @@
 # aliyun_device against the mock Aliyun broker: signed credentials accepted
 # (three sign methods, triple and console-JSON paths), a wrong secret refused
 # with exit 3 and the reason named, a forbidden filter refused with 0x80 for
-# that filter only, and the property-set round trip. Usage: SCRIPT DEVICE_BINARY
+# that filter only, QoS 2 from the cloud to the QoS-1-only device, and the
+# property-set round trip. Usage: SCRIPT DEVICE_BINARY
 source "$(dirname "$0")/lib.sh"
 DEVICE=$1
 require_tools mosquitto mosquitto_sub mosquitto_pub mosquitto_passwd openssl python3
@@ -76,6 +77,20 @@ check "nothing from the refused topic arrived" bash -c "! grep -q 'not for this 
 
 device --sub "/$PK/other-device/user/get" --strict --timeout 5 > "$T/strict.out" 2>&1
 check "--strict turns a refusal into exit 5" test $? -eq 5
+
+# --- QoS 2 from the cloud, to a device built with QoS 2 compiled out -------------------
+# The device (Config::max_qos = QoS 1) subscribes at QoS 1; mosquitto delivers a
+# QoS 2 publish at the granted QoS 1 ([MQTT-3.8.4-6]), which the device acknowledges.
+device_bg "$T/q2.out" --verbose --qos 1 --sub "/$PK/$DN/user/get" --count 1 --timeout 10
+dev=$DEV
+wait_for "$T/q2.out" '^subscribed: /'
+mosquitto_pub -h 127.0.0.1 -p "$PORT" -u cloud -P cloudpw -q 2 -d -t "/$PK/$DN/user/get" -m "sent at QoS 2" > "$T/q2pub.out"
+wait $dev
+check "a QoS 2 publish reaches the QoS-1-only device and it exits 0 after --count 1" test $? -eq 0
+check "the cloud sent it at QoS 2 (PUBREC and PUBCOMP came back)" grep -q 'received PUBCOMP' "$T/q2pub.out"
+check "it arrived at QoS 1" grep -q 'PUBLISH(id=[0-9]*, qos=1, .*topic="/'$PK/$DN'/user/get"' "$T/q2.out"
+check "the device acknowledged it with PUBACK" grep -q 'PUBACK(id=' "$T/q2.out"
+check "its payload was printed" grep -qx "msg: sent at QoS 2" "$T/q2.out"
 
 # --- the property-set round trip ------------------------------------------------------------
 # -d prints the SUBACK: wait for it, or a fast device publishes before the cloud listens.
