@@ -7,7 +7,7 @@
 #include "size_support.hpp"
 
 using namespace alimqtt;
-using Mqtt = Client<size_bench::NullTransport, size_bench::TickClock>;
+using Mqtt = Client<size_bench::NullTransport, size_bench::TickClock, size_bench::SizeConfig>;
 
 size_bench::NullTransport transport;
 size_bench::TickClock tick_clock;

@@ -16,30 +16,41 @@ flags=(-std=c++20 -mcpu=cortex-m0plus -mthumb -Os -ffunction-sections -fdata-sec
        -I"${ALIMQTT_INCLUDE:-$root/include}" -I"$here")
 link=(-Wl,--gc-sections --specs=nano.specs --specs=nosys.specs)
 
-build() { # name
-    "$cxx" "${flags[@]}" "$here/$1.cpp" "${link[@]}" -Wl,-Map="$out/$1.map" -o "$out/$1.elf"
+build() { # source [output-name extra-flags...]
+    local src=$1 name=${2:-$1}
+    "$cxx" "${flags[@]}" "${@:3}" "$here/$src.cpp" "${link[@]}" -Wl,-Map="$out/$name.map" -o "$out/$name.elf"
 }
 sizes() { # elf -> "text data bss"
     arm-none-eabi-size "$1" | awk 'NR == 2 { print $1, $2, $3 }'
 }
 
 for fw in baseline client_full client_aliyun; do build "$fw"; done
+# The same firmwares with QoS 2 compiled out (Config::max_qos = QoS 1), as an
+# Aliyun device builds them: the platform has no QoS 2.
+for fw in client_full client_aliyun; do build "$fw" "$fw-qos1" -DSIZE_BENCH_MAX_QOS1; done
 read -r bt bd bb < <(sizes "$out/baseline.elf")
 
 echo "alimqtt footprint, $("$cxx" --version | head -1)"
 shown=(); for f in "${flags[@]}"; do [[ $f == -I* ]] || shown+=("$f"); done
 echo "flags: ${shown[*]} ${link[*]}"
 printf '%-40s %8s %8s %8s\n' "firmware (minus empty baseline)" text data bss
-for fw in client_full client_aliyun; do
+for fw in client_full client_full-qos1 client_aliyun client_aliyun-qos1; do
     read -r t d b < <(sizes "$out/$fw.elf")
     case $fw in
         client_full) label="(a) client: connect/sub/pub0+1/ping/reconn" ;;
+        client_full-qos1) label="(a) with Config::max_qos = QoS 1" ;;
         client_aliyun) label="(b) (a) + Aliyun HMAC-SHA256 signer + Alink" ;;
+        client_aliyun-qos1) label="(b) with Config::max_qos = QoS 1" ;;
     esac
     printf '%-40s %8d %8d %8d\n' "$label" $((t - bt)) $((d - bd)) $((b - bb))
 done
-client_hex=$(arm-none-eabi-nm -S -C "$out/client_full.elf" | awk '$4 == "client" { print $2 }')
-echo "sizeof(Client<..., DefaultConfig>) static RAM: $((16#$client_hex)) bytes (in the bss above)"
+client_ram() { # elf -> size of the global `client`
+    local hex
+    hex=$(arm-none-eabi-nm -S -C "$1" | awk '$4 == "client" { print $2 }')
+    echo $((16#$hex))
+}
+echo "sizeof(Client<..., DefaultConfig>) static RAM: $(client_ram "$out/client_full.elf") bytes (in the bss above)"
+echo "sizeof(Client<...>) with max_qos = QoS 1:      $(client_ram "$out/client_full-qos1.elf") bytes"
 echo
 echo "largest functions of (a) (bytes, demangled, templates shortened):"
 arm-none-eabi-nm -S -C --size-sort "$out/client_full.elf" | sort -u -k1,1 |

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <alimqtt/concepts.hpp>
+#include <alimqtt/session.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +27,16 @@ struct TickClock {
     time_point now() noexcept { return time_point(duration(ticks)); }
     static inline volatile std::int64_t ticks = 0;
 };
+
+/// The client's Config: the defaults, or (built with -DSIZE_BENCH_MAX_QOS1)
+/// the defaults with QoS 2 compiled out, as an Aliyun device (QoS 0/1 only) builds it.
+#ifdef SIZE_BENCH_MAX_QOS1
+struct SizeConfig : alimqtt::DefaultConfig {
+    static constexpr alimqtt::QoS max_qos = alimqtt::QoS::at_least_once;
+};
+#else
+using SizeConfig = alimqtt::DefaultConfig;
+#endif
 
 /// Keeps a value alive without emitting code for it.
 template <class T>
