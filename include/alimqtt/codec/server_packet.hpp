@@ -42,11 +42,8 @@ struct ServerPacket {
 /// fixed-header flags and, for PINGREQ/DISCONNECT, the empty body (3.12.1, 3.14.1):
 /// the session refuses it anyway, so the server-side decoders are not linked.
 inline Result<ServerPacket> decode_server_packet(Bytes frame) noexcept {
-    auto h = parse_fixed_header(frame);
-    if (!h) return h.error() == Error::need_more_data ? Error::truncated : h.error();
-    const std::size_t have = frame.size() - h->header_size;
-    if (have < h->remaining_length) return Error::truncated;
-    if (have > h->remaining_length) return Error::trailing_bytes;
+    auto h = detail::check_frame(frame);
+    if (!h) return h.error();
     if (auto st = validate_fixed_header(*h); !st) return st.error();
     const Bytes body = frame.subspan(h->header_size);
     ServerPacket p;
