@@ -12,6 +12,15 @@ using namespace alimqtt::aliyun;
 namespace {
 constexpr DeviceCredentials device{"a1B2c3D4e5F", "pico-w-001", "0123456789abcdef0123456789abcdef"};
 
+/// The options of vector V2 (Node-style clientId, securemode 3, the vectors' timestamp);
+/// `method` goes into sign_method, which sign<Method> ignores.
+constexpr SignOptions v2_options(SignMethod method) {
+    return {.client_id = "a1B2c3D4e5F&pico-w-001",
+            .sign_method = method,
+            .secure_mode = SecureMode::tcp,
+            .timestamp = Timestamp::at_ms(1700000000000)};
+}
+
 /// A Unix-epoch clock stopped at a chosen instant.
 struct FakeUnixClock {
     using duration = std::chrono::milliseconds;
@@ -34,10 +43,7 @@ TEST_CASE("V1: hmacsha256, securemode 2, console-style clientId matches the publ
 }
 
 TEST_CASE("V2: hmacsha1, securemode 3, Node-style clientId matches the published password") {
-    const auto c = sign(device, {.client_id = "a1B2c3D4e5F&pico-w-001",
-                                 .sign_method = SignMethod::hmacsha1,
-                                 .secure_mode = SecureMode::tcp,
-                                 .timestamp = Timestamp::at_ms(1700000000000)});
+    const auto c = sign(device, v2_options(SignMethod::hmacsha1));
     REQUIRE(c.ok());
     CHECK(c->client_id == "a1B2c3D4e5F&pico-w-001|securemode=3,signmethod=hmacsha1,timestamp=1700000000000|");
     CHECK(c->username == "pico-w-001&a1B2c3D4e5F");
@@ -158,10 +164,7 @@ static_assert(sign<SignMethod::hmacsha256>(device, {.timestamp = Timestamp::at_m
 
 TEST_CASE("sign<Method> gives the published V1..V3 credentials and ignores options.sign_method") {
     // V2 and V3 asked for with a conflicting run-time method: the template argument wins.
-    const auto v2 = sign<SignMethod::hmacsha1>(device, {.client_id = "a1B2c3D4e5F&pico-w-001",
-                                                         .sign_method = SignMethod::hmacmd5,
-                                                         .secure_mode = SecureMode::tcp,
-                                                         .timestamp = Timestamp::at_ms(1700000000000)});
+    const auto v2 = sign<SignMethod::hmacsha1>(device, v2_options(SignMethod::hmacmd5));
     REQUIRE(v2.ok());
     CHECK(v2->client_id == "a1B2c3D4e5F&pico-w-001|securemode=3,signmethod=hmacsha1,timestamp=1700000000000|");
     CHECK(v2->password == "6e2bb4e006b65b3bad56b7a10bdf486f2beaa91f");
