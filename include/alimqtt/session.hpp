@@ -938,15 +938,19 @@ private:
         case QoS::exactly_once: {                                          // 4.3.3, method B
             // Without QoS 2 we never subscribe at 2, so the server may not send it
             // ([MQTT-3.8.4-6]); unacknowledged, it is not lost by closing.
-            if constexpr (!kQos2) return fail(Error::qos2_disabled);
-            const bool duplicate = inbound_qos2_known(p.packet_id);
-            if (!duplicate) {
-                if (inbound_count_ == inbound_.size()) return fail(Error::in_flight_full);
-                inbound_[inbound_count_++] = p.packet_id;
+            // The else branch is discarded then: nothing indexes the empty id table.
+            if constexpr (!kQos2) {
+                return fail(Error::qos2_disabled);
+            } else {
+                const bool duplicate = inbound_qos2_known(p.packet_id);
+                if (!duplicate) {
+                    if (inbound_count_ == inbound_.size()) return fail(Error::in_flight_full);
+                    inbound_[inbound_count_++] = p.packet_id;
+                }
+                (void)queue(Pubrec{p.packet_id});
+                if (duplicate) return {}; // delivered already
+                break;
             }
-            (void)queue(Pubrec{p.packet_id});
-            if (duplicate) return {}; // delivered already
-            break;
         }
         }
         return e;
