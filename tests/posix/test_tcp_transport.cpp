@@ -7,8 +7,12 @@
 
 #include <array>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <vector>
+
+#include <dirent.h>
 
 using alimqtt::Error;
 using alimqtt::IoStatus;
@@ -241,4 +245,110 @@ TEST_CASE("a name that does not resolve fails with a resolver message") {
     REQUIRE_FALSE(s.ok());
     CHECK(s.error() == Error::transport_error);
     CHECK(t.last_error().find("cannot resolve") != std::string::npos);
+}
+
+namespace {
+
+// Threads of this process named `name` (/proc/self/task/<tid>/comm).
+int threads_named(std::string_view name) {
+    DIR* tasks = ::opendir("/proc/self/task");
+    if (!tasks) return -1;
+    int n = 0;
+    while (const dirent* e = ::readdir(tasks)) {
+        if (e->d_name[0] == '.') continue;
+        const std::string path = std::string("/proc/self/task/") + e->d_name + "/comm";
+        if (std::FILE* f = std::fopen(path.c_str(), "r")) {
+            char comm[32] = {};
+            if (std::fgets(comm, sizeof comm, f) && std::string_view(comm).substr(0, name.size()) == name &&
+                (comm[name.size()] == '\n' || comm[name.size()] == '\0'))
+                ++n;
+            std::fclose(f);
+        }
+    }
+    ::closedir(tasks);
+    return n;
+}
+
+// Answers one DNS query (RFC 1035 4.1) read from `dns`, sent by `from`: an A
+// question gets 127.0.0.1, any other type an empty NOERROR answer.
+void answer_query(int dns, std::string_view query, const sockaddr_in& from) {
+    REQUIRE(query.size() >= 12 + 1 + 4);
+    std::size_t end = 12; // the question: labels up to the root label, then QTYPE and QCLASS
+    while (end < query.size() && query[end] != 0) end += 1 + static_cast<unsigned char>(query[end]);
+    end += 1 + 4;
+    REQUIRE(end <= query.size());
+    const bool type_a = query[end - 4] == 0 && query[end - 3] == 1;
+    std::string reply(query.substr(0, 2));                     // ID
+    reply += std::string("\x81\x80\x00\x01\x00", 5);           // QR RD RA, NOERROR, QDCOUNT 1
+    reply += type_a ? '\x01' : '\x00';                         // ANCOUNT
+    reply += std::string(4, '\0');                             // NSCOUNT, ARCOUNT
+    reply += query.substr(12, end - 12);                       // the question
+    if (type_a)                                                // name -> question, A IN, TTL 60, 127.0.0.1
+        reply += std::string("\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\x7f\x00\x00\x01", 16);
+    REQUIRE(::sendto(dns, reply.data(), reply.size(), 0, reinterpret_cast<const sockaddr*>(&from), sizeof from) ==
+            static_cast<ssize_t>(reply.size()));
+}
+
+} // namespace
+
+// Hidden ([.]): needs a network namespace whose resolv.conf names 127.0.0.1 as
+// the only DNS server with "options timeout:5 attempts:2". silent_dns_run.sh
+// makes one and runs this case in it (ctest test_tcp_transport_silent_dns).
+TEST_CASE("a DNS server silent past the deadline ends connect with timeout naming the host, "
+          "and the late answer is freed by the resolver thread",
+          "[.][silent_dns]") {
+    if (std::getenv("ALIMQTT_SILENT_DNS") == nullptr)
+        FAIL("run through tests/posix/silent_dns_run.sh: it sets up the silent resolver");
+    // The DNS server: a UDP socket on 127.0.0.1:53 that reads queries and, until
+    // connect() has returned, answers none.
+    test::Fd dns(::socket(AF_INET, SOCK_DGRAM, 0));
+    REQUIRE(dns.get() >= 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(53);
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(dns.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+    REQUIRE(threads_named("alimqtt-resolve") == 0);
+
+    TcpTransport t;
+    const auto start = SteadyClock::now();
+    const auto s = t.connect("no-such-host.invalid", 1883, start + 500ms);
+    const auto took = SteadyClock::now() - start;
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.error() == Error::timeout);
+    CHECK(t.last_error() == "resolving no-such-host.invalid took longer than the deadline");
+    CHECK_FALSE(t.is_open());
+    // The resolver's first try alone waits 5 s (timeout:5) for an answer that
+    // never comes, so returning sooner means the deadline ended the wait.
+    CHECK(took < 5s);
+
+    // The resolver did ask our server for that very name (the query's labels:
+    // 12 "no-such-host" 7 "invalid"): the silence was what it waited on. It asks
+    // for A and AAAA (AF_UNSPEC); answer both now, after the deadline. Its
+    // thread (which names itself before it asks) is still waiting for them.
+    const std::string_view qname("\x0cno-such-host\x07invalid\x00", 22);
+    for (int answered = 0; answered < 2; ++answered) {
+        pollfd p{dns.get(), POLLIN, 0};
+        REQUIRE(::poll(&p, 1, 5000) == 1);
+        std::array<char, 512> query{};
+        sockaddr_in from{};
+        socklen_t from_len = sizeof from;
+        const ssize_t n = ::recvfrom(dns.get(), query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&from),
+                                     &from_len);
+        REQUIRE(n > 12);
+        const std::string_view q(query.data(), static_cast<std::size_t>(n));
+        CHECK(q.find(qname) != std::string_view::npos);
+        if (answered == 0) CHECK(threads_named("alimqtt-resolve") == 1);
+        answer_query(dns.get(), q, from);
+    }
+    // The resolver thread now gets its (late) addresses and ends; nobody takes
+    // them, so it frees them itself: LeakSanitizer checks at exit that it did.
+    const auto give_up = SteadyClock::now() + 10s;
+    while (threads_named("alimqtt-resolve") != 0 && SteadyClock::now() < give_up) ::poll(nullptr, 0, 10);
+    CHECK(threads_named("alimqtt-resolve") == 0);
+
+    // An IP literal needs no resolver: it still connects in the same place.
+    Listener l("127.0.0.1");
+    TcpTransport literal;
+    REQUIRE(literal.connect("127.0.0.1", l.port(), SteadyClock::now() + 5s).ok());
 }
