@@ -19,7 +19,18 @@
 //  I4 a `published` event is reported once, for a QoS 1/2 message in flight;
 //  I5 the in-flight count and subscription count stay within the Config;
 //  I6 a handler runs only for messages whose topic matches one of its filters
-//     that has not been refused or timed out.
+//     that has not been refused or timed out;
+//  I7 only with QoS 2 compiled out (FUZZ_SESSION_MAX_QOS1, target
+//     fuzz_session_qos1: Config::max_qos = QoS 1, as the Aliyun devices ship):
+//     a publish or subscribe asking for QoS 2 fails with qos2_disabled
+//     (not_connected when offline) and changes nothing: no packet, byte or
+//     event, no in-flight or subscription entry; the client never queues a
+//     QoS 2 PUBLISH or SUBSCRIBE, nor PUBREC/PUBREL/PUBCOMP; a QoS 2 PUBLISH or
+//     a PUBREC/PUBREL/PUBCOMP received on a CONNACKed link is followed, within
+//     the same step and before anything else, by a `disconnected` event whose
+//     error is qos2_disabled: nothing queued (no PUBACK/PUBREC), no handler run,
+//     no `message` event. No handler or `message` event ever sees QoS 2.
+// One source, two targets: fuzz_session (QoS 2 on) and fuzz_session_qos1.
 #include <alimqtt/client.hpp>
 #include <alimqtt/codec/decode.hpp>
 #include <alimqtt/topic.hpp>
@@ -67,7 +78,12 @@ struct FuzzConfig : alimqtt::DefaultConfig {
     static constexpr std::size_t max_inbound_qos2 = 3;
     static constexpr std::size_t max_topic_length = 32;
     static constexpr std::chrono::milliseconds resubscribe_timeout{2000};
+#ifdef FUZZ_SESSION_MAX_QOS1
+    static constexpr QoS max_qos = QoS::at_least_once;
+#endif
 };
+/// Whether this build fuzzes the QoS 2 exchanges (else invariant I7 holds).
+constexpr bool kQos2 = FuzzConfig::max_qos == QoS::exactly_once;
 
 /// A manual clock with microsecond ticks (so sub-millisecond rounding shows).
 struct FuzzClock {
@@ -200,13 +216,42 @@ struct Checker {
     std::vector<std::pair<unsigned, std::size_t>> queued_subscribes; ///< (id, filters) queued since last cleared
     int epoch = 0;
     bool connected = false;
+    std::size_t queued = 0, sent = 0, events = 0; ///< packets queued, bytes sent, events seen
+    bool qos2_close_due = false; ///< I7: a QoS 2 packet came in; the link must end with qos2_disabled
 
-    void on_sent(alimqtt::Bytes bytes) { (void)out.feed(bytes); }
+    void on_sent(alimqtt::Bytes bytes) {
+        sent += bytes.size();
+        (void)out.feed(bytes);
+    }
+
+    /// Tracer hook: every packet the session took in, before it acts on it.
+    void on_received(const alimqtt::Packet& p) {
+        if constexpr (!kQos2) {
+            const auto* pub = std::get_if<alimqtt::Publish>(&p);
+            const bool qos2 = (pub && pub->qos == QoS::exactly_once) || std::holds_alternative<alimqtt::Pubrec>(p) ||
+                              std::holds_alternative<alimqtt::Pubrel>(p) || std::holds_alternative<alimqtt::Pubcomp>(p);
+            // Before the CONNACK any other packet is a protocol_error instead.
+            if (qos2 && client->session().state() != FuzzClient::SessionType::State::connecting) qos2_close_due = true;
+        }
+    }
+    /// I7: the QoS-1-only client never starts or answers a QoS 2 exchange.
+    static void check_no_qos2(const alimqtt::Packet& p) {
+        const auto type = alimqtt::packet_type(p);
+        FUZZ_CHECK(type != alimqtt::PacketType::pubrec && type != alimqtt::PacketType::pubrel &&
+                       type != alimqtt::PacketType::pubcomp,
+                   static_cast<long>(type));
+        if (auto* pub = std::get_if<alimqtt::Publish>(&p)) FUZZ_CHECK(pub->qos != QoS::exactly_once);
+        if (auto* sub = std::get_if<alimqtt::Subscribe>(&p))
+            for (const auto& f : sub->filters) FUZZ_CHECK(f.qos != QoS::exactly_once, static_cast<long>(sub->packet_id));
+    }
 
     /// Tracer hook: every packet the session queues. SUBSCRIBE / UNSUBSCRIBE
     /// (from the API or a resubscribe after reconnect) create what must later
     /// resolve; a QoS 1/2 PUBLISH puts its id in flight.
     void on_queued(const alimqtt::Packet& p) {
+        ++queued;
+        FUZZ_CHECK(!qos2_close_due, static_cast<long>(alimqtt::packet_type(p))); // I7: not even a PUBACK
+        if constexpr (!kQos2) check_no_qos2(p);
         if (auto* sub = std::get_if<alimqtt::Subscribe>(&p)) {
             queued_subscribes.emplace_back(sub->packet_id, sub->filters.size());
             for (unsigned i = 0; i < sub->filters.size(); ++i) issue_sub(sub->packet_id, i);
@@ -237,6 +282,12 @@ struct Checker {
             std::fprintf(stderr, "  event %s %s id=%u index=%u\n", std::string(alimqtt::to_string(e.kind)).c_str(),
                          e.error == Error{} ? "" : std::string(alimqtt::to_string(e.error)).c_str(),
                          static_cast<unsigned>(e.packet_id), static_cast<unsigned>(e.index));
+        ++events;
+        if (qos2_close_due) { // I7: the QoS 2 packet ends the link, first thing
+            FUZZ_CHECK(e.kind == EventKind::disconnected && e.error == Error::qos2_disabled, static_cast<long>(e.kind),
+                       static_cast<long>(e.error));
+            qos2_close_due = false;
+        }
         switch (e.kind) {
         case EventKind::connected:
             FUZZ_CHECK(!connected);
@@ -262,6 +313,8 @@ struct Checker {
             break;
         }
         case EventKind::message:
+            if constexpr (!kQos2) FUZZ_CHECK(e.message.qos != QoS::exactly_once); // I7
+            break;
         case EventKind::oversize_packet:
         case EventKind::none: break;
         }
@@ -269,6 +322,8 @@ struct Checker {
     }
 
     void on_handler(std::size_t call, const alimqtt::Publish& m) {
+        FUZZ_CHECK(!qos2_close_due, static_cast<long>(call)); // I7: a QoS 2 PUBLISH is never delivered
+        if constexpr (!kQos2) FUZZ_CHECK(m.qos != QoS::exactly_once, static_cast<long>(call));
         const SubscribeCall& c = calls.at(call);
         bool live_match = false;
         for (std::size_t i = 0; i < c.filters.size(); ++i)
@@ -287,7 +342,7 @@ void FuzzTracer::on_packet(alimqtt::Direction d, const alimqtt::Packet& p, alimq
     if (kTrace)
         std::fprintf(stderr, "  %s type %d\n", d == alimqtt::Direction::out ? "queued" : "received",
                      static_cast<int>(alimqtt::packet_type(p)));
-    if (d != alimqtt::Direction::out) return;
+    if (d != alimqtt::Direction::out) return checker->on_received(p);
     // The bytes queued must be exactly one valid packet (I1, before the wire).
     auto again = alimqtt::decode_packet(raw);
     FUZZ_CHECK(again.ok(), static_cast<long>(again.error()));
@@ -446,6 +501,32 @@ struct Harness {
     }
     void subscribed(unsigned id, std::size_t call, std::size_t n) { checker.sub_calls[id] = {call, n}; }
 
+    /// What a call may change; a refused QoS 2 call changes none of it (I7).
+    struct Footprint {
+        std::size_t queued, sent, events, in_flight, subscriptions, active, pending_out;
+        FuzzClient::SessionType::State state;
+        FuzzClock::rep t;
+        bool operator==(const Footprint&) const = default;
+    };
+    Footprint footprint() {
+        auto& s = client.session();
+        return {checker.queued, checker.sent, checker.events, s.in_flight_count(), s.subscription_count(),
+                s.active_subscriptions(), s.pending_output().size(), s.state(), clock.t.time_since_epoch().count()};
+    }
+    /// Whether this build must refuse a call asking for `qos` (I7).
+    static bool refused(QoS qos) { return !kQos2 && qos == QoS::exactly_once; }
+    static bool refused(const std::vector<alimqtt::TopicSubscription>& subs) {
+        bool any = false;
+        for (const auto& s : subs) any = any || refused(s.qos);
+        return any;
+    }
+    /// I7: a refused call returned `e` and left everything as in `before`.
+    void check_refused(const Footprint& before, Error e) {
+        const bool online = before.state == FuzzClient::SessionType::State::connected;
+        FUZZ_CHECK(e == (online ? Error::qos2_disabled : Error::not_connected), static_cast<long>(e), online);
+        FUZZ_CHECK(footprint() == before);
+    }
+
     std::vector<alimqtt::TopicSubscription> pick_filters(Program& p) {
         const unsigned n = 1 + p.u8() % 3;
         std::vector<alimqtt::TopicSubscription> subs;
@@ -477,7 +558,9 @@ struct Harness {
         case 5: { // non-blocking subscribe
             const auto subs = pick_filters(p);
             const std::size_t call = new_call(subs);
+            const Footprint before = footprint();
             auto id = client.start_subscribe(subs, handler_for(call), std::chrono::milliseconds(50 * p.u8()));
+            if (refused(subs)) check_refused(before, id.ok() ? Error{} : id.error());
             if (id) subscribed(*id, call, subs.size());
             break;
         }
@@ -486,7 +569,9 @@ struct Harness {
             const std::size_t call = new_call(subs);
             std::vector<alimqtt::SubscribeOutcome> outcomes(subs.size());
             checker.queued_subscribes.clear();
+            const Footprint before = footprint();
             auto s = client.subscribe(subs, handler_for(call), outcomes, std::chrono::milliseconds(50 * p.u8()));
+            if (refused(subs)) check_refused(before, s.ok() ? Error{} : s.error());
             if (s.ok()) {
                 for (std::size_t i = 0; i < subs.size(); ++i)
                     if (!outcomes[i].ok()) checker.calls[call].dead[i] = true;
@@ -525,7 +610,9 @@ struct Harness {
             opt.timeout = std::chrono::milliseconds((b & 0x10) ? 100 * p.u8() : 0);
             const std::string_view topic = kTopics[(b >> 5) % std::size(kTopics)];
             const auto payload = p.bytes(p.u8() % 64);
+            const Footprint before = footprint();
             auto id = client.publish(topic, alimqtt::Bytes(payload.data(), payload.size()), opt);
+            if (refused(opt.qos)) check_refused(before, id.ok() ? Error{} : id.error());
             if (id.ok() && opt.qos != QoS::at_most_once && !opt.wait_for_ack)
                 FUZZ_CHECK(client.session().in_flight(*id), static_cast<long>(*id));
             break;
@@ -566,6 +653,7 @@ struct Harness {
                          static_cast<long long>(client.session().next_deadline().count()),
                          static_cast<long long>(clock.t.time_since_epoch().count()));
         checker.check_bounds();
+        FUZZ_CHECK(!checker.qos2_close_due, static_cast<long>(op)); // I7: the step ended the link
     }
 
     /// I3: jumping past every deadline resolves everything the connection
@@ -577,6 +665,7 @@ struct Harness {
             clock.t += std::chrono::hours(2);
             for (int i = 0; i < 64; ++i) (void)client.poll();
         }
+        FUZZ_CHECK(!checker.qos2_close_due); // I7
         if (!client.connected()) return;
         for (auto& [k, n] : checker.sub_pending)
             if (n > 0 && checker.sub_epoch[k] == epoch) violation("SUBSCRIBE never resolved", k.first, k.second);
