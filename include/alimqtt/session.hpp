@@ -279,10 +279,8 @@ public:
         if (qos != QoS::at_most_once && qos != QoS::at_least_once && qos != QoS::exactly_once) return Error::bad_qos;
         if (!kQos2 && qos == QoS::exactly_once) return Error::qos2_disabled;
         Publish p{topic, payload, qos, retain, false, 0};
-        // 3.3.2: topic, packet id if QoS > 0, then the payload. Topic and QoS
-        // were validated above, so this is detail::body_size(p) without a
-        // second validation pass.
-        const std::size_t body = 2 + topic.size() + (qos == QoS::at_most_once ? 0u : 2u) + payload.size();
+        // Topic and QoS were validated above: the size without detail::body_size's second pass.
+        const std::size_t body = detail::publish_body_size(topic, qos, payload.size());
         if (qos == QoS::at_most_once) {
             if (auto s = queue_frame(body, detail::first_byte(p), &p, &write_body_of<Publish>); !s) return s.error();
             return PacketId{0};
@@ -623,7 +621,7 @@ private:
     /// without detail::body_size's second validation pass.
     Status queue_subscribe(PacketId id, std::span<const TopicSubscription> filters) noexcept {
         std::size_t body = 2;
-        for (const TopicSubscription& f : filters) body += 2 + f.filter.size() + 1;
+        for (const TopicSubscription& f : filters) body += detail::subscribe_entry_size(f);
         const Subscribe p{id, TopicSubscriptionList(filters)};
         return queue_frame(body, detail::first_byte(p), &p, &write_body_of<Subscribe>);
     }
@@ -631,7 +629,7 @@ private:
     /// Queues UNSUBSCRIBE `id` (3.10) for filters of table entries (valid).
     Status queue_unsubscribe(PacketId id, std::span<const std::string_view> filters) noexcept {
         std::size_t body = 2;
-        for (std::string_view f : filters) body += 2 + f.size();
+        for (std::string_view f : filters) body += detail::unsubscribe_entry_size(f);
         const Unsubscribe p{id, TopicFilterList(filters)};
         return queue_frame(body, detail::first_byte(p), &p, &write_body_of<Unsubscribe>);
     }

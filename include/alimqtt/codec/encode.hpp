@@ -144,13 +144,18 @@ constexpr std::uint8_t first_byte(const Publish& p) noexcept {
     return static_cast<std::uint8_t>(0x30u | (p.dup ? 0x08u : 0u) | (unsigned{qos_bits(p.qos)} << 1) |
                                      (p.retain ? 0x01u : 0u));
 }
+/// Size of a PUBLISH body (3.3.2, 3.3.3) from fields already validated:
+/// topic, packet id when QoS > 0, payload. body_size() validates, then uses it.
+constexpr std::size_t publish_body_size(std::string_view topic, QoS qos, std::size_t payload) noexcept {
+    return 2 + topic.size() + (qos != QoS::at_most_once ? 2u : 0u) + payload;
+}
 /// Size of a PUBLISH body without its payload.
 inline Result<std::size_t> publish_header_body_size(const Publish& p) noexcept {
     ALIMQTT_TRY(validate_topic_name(p.topic)); // [MQTT-3.3.2-2]
     ALIMQTT_TRY(check_qos(p.qos));             // [MQTT-3.3.1-4]
     if (p.qos == QoS::at_most_once && p.dup) return Error::bad_fixed_header_flags; // [MQTT-3.3.1-2]
     if (p.qos != QoS::at_most_once && p.packet_id == 0) return Error::zero_packet_id; // [MQTT-2.3.1-1]
-    return 2 + p.topic.size() + (p.qos != QoS::at_most_once ? 2u : 0u);
+    return publish_body_size(p.topic, p.qos, 0);
 }
 inline Result<std::size_t> body_size(const Publish& p) noexcept {
     auto n = publish_header_body_size(p);
@@ -190,6 +195,8 @@ constexpr void write_body(S& s, const P& p) noexcept {
 
 // SUBSCRIBE (3.8)
 constexpr std::uint8_t first_byte(const Subscribe&) noexcept { return 0x82; } // flags 0010 (3.8.1)
+/// Bytes of one SUBSCRIBE payload entry (3.8.3): the filter and its QoS byte.
+constexpr std::size_t subscribe_entry_size(const TopicSubscription& f) noexcept { return 2 + f.filter.size() + 1; }
 inline Result<std::size_t> body_size(const Subscribe& p) noexcept {
     if (p.packet_id == 0) return Error::zero_packet_id;
     if (p.filters.empty()) return Error::empty_subscribe; // [MQTT-3.8.3-3]
@@ -197,7 +204,7 @@ inline Result<std::size_t> body_size(const Subscribe& p) noexcept {
     for (const TopicSubscription& f : p.filters) {
         ALIMQTT_TRY(validate_topic_filter(f.filter));
         ALIMQTT_TRY(check_qos(f.qos));
-        n += 2 + f.filter.size() + 1;
+        n += subscribe_entry_size(f);
     }
     return n;
 }
@@ -229,13 +236,15 @@ void write_body(S& s, const Suback& p) noexcept {
 
 // UNSUBSCRIBE (3.10)
 constexpr std::uint8_t first_byte(const Unsubscribe&) noexcept { return 0xA2; } // flags 0010 (3.10.1)
+/// Bytes of one UNSUBSCRIBE payload entry (3.10.3): the filter.
+constexpr std::size_t unsubscribe_entry_size(std::string_view f) noexcept { return 2 + f.size(); }
 inline Result<std::size_t> body_size(const Unsubscribe& p) noexcept {
     if (p.packet_id == 0) return Error::zero_packet_id;
     if (p.filters.empty()) return Error::empty_unsubscribe; // [MQTT-3.10.3-2]
     std::size_t n = 2;
     for (std::string_view f : p.filters) {
         ALIMQTT_TRY(validate_topic_filter(f));
-        n += 2 + f.size();
+        n += unsubscribe_entry_size(f);
     }
     return n;
 }
