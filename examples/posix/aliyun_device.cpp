@@ -12,7 +12,7 @@
 #include <alimqtt/aliyun/alink.hpp>
 #include <alimqtt/aliyun/connect.hpp>
 #include <alimqtt/aliyun/console_json.hpp>
-#include <alimqtt/aliyun/dynreg.hpp>
+#include <alimqtt/aliyun/register_device.hpp>
 #include <alimqtt/aliyun/json.hpp>
 #include <alimqtt/aliyun/signer.hpp>
 #include <alimqtt/aliyun/thing.hpp>

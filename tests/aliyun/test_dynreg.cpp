@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "alimqtt/aliyun/dynreg.hpp"
+#include "alimqtt/aliyun/register_device.hpp"
 #include "alimqtt/client.hpp"
 #include "alimqtt/codec/decode.hpp"
 #include "alimqtt/fmt.hpp"

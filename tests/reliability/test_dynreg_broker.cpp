@@ -4,7 +4,7 @@
 // SUBSCRIBE from the device. Success for both flows, then every failure.
 #include "rig.hpp"
 
-#include <alimqtt/aliyun/dynreg.hpp>
+#include <alimqtt/aliyun/register_device.hpp>
 
 #include <cstdio>
 
